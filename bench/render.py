@@ -1,0 +1,146 @@
+"""Benchmark `veladdon render` against the bare `cue export` of the same CUE, same evaluator, same run.
+
+Not a timed test: it prints figures and ratios. Usage: `.venv/bin/python bench/render.py [--runs N]`.
+
+* bare    = the least any tool must pay for one evaluation of the template files: with a native `cue`,
+            `cue export <files> -e output -e outputs`; with the WASM build, a fresh Node process that
+            loads the module and runs that one export (what a single `cue` call costs there).
+* veladdon = `veladdon render ADDON` as a subprocess (Python start-up, load, render, YAML out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from veladdon.addon.loader import load_addon  # noqa: E402
+from veladdon.cue.backends import BinaryBackend, WasmWorkerBackend, discover  # noqa: E402
+from veladdon.render.app import RenderOptions, _plan  # noqa: E402
+
+VELADDON = [sys.executable, "-m", "veladdon.cli"]
+
+
+def make_addon(folder: Path, resources: int = 8, standalone: int = 3) -> Path:
+    """An addon shaped like a real one: many `package main` resource files plus legacy components."""
+    addon = folder / "bench-addon"
+    (addon / "resources").mkdir(parents=True)
+    (addon / "metadata.yaml").write_text("name: bench-addon\nversion: 1.0.0\ndescription: benchmark\n")
+    (addon / "parameter.cue").write_text(
+        "parameter: {\n"
+        '\t//+usage=image\n\timage: *"nginx:1.25" | string\n'
+        "\t//+usage=replicas\n\treplicas: *2 | int\n"
+        "\t//+usage=clusters\n\tclusters?: [...string]\n}\n"
+    )
+    comps = ", ".join(f"comp{i}" for i in range(resources))
+    outputs = "\n".join(f"outputs: cm{i}: _cm{i}" for i in range(resources))
+    (addon / "template.cue").write_text(
+        "package main\n\n"
+        'output: {\n\tapiVersion: "core.oam.dev/v1beta1"\n\tkind: "Application"\n'
+        f"\tspec: components: [{comps}]\n"
+        '\tspec: policies: [{type: "topology", name: "t", properties: {\n'
+        "\t\tif parameter.clusters != _|_ {clusters: parameter.clusters}\n"
+        "\t\tif parameter.clusters == _|_ {clusterLabelSelector: {}}\n\t}}]\n}\n"
+        f"{outputs}\n"
+    )
+    for i in range(resources):
+        (addon / "resources" / f"comp{i}.cue").write_text(
+            'package main\n\nimport "strings"\n\n'
+            f'comp{i}: {{\n\tname: "comp-{i}"\n\ttype: "webservice"\n\tproperties: {{\n'
+            "\t\timage: parameter.image\n\t\treplicas: parameter.replicas\n"
+            '\t\tenv: [for k in ["a", "b", "c"] {name: strings.ToUpper(k), '
+            f'value: "{i}-\\(k)"}}]\n\t}}\n}}\n'
+            f'_cm{i}: {{apiVersion: "v1", kind: "ConfigMap", '
+            f'metadata: {{name: "cm-{i}", namespace: "vela-system"}}, '
+            f'data: {{index: "{i}", image: parameter.image}}}}\n'
+        )
+    for i in range(standalone):
+        (addon / "resources" / f"legacy{i}.cue").write_text(
+            f'output: {{\n\ttype: "raw"\n\tproperties: {{apiVersion: "v1", kind: "ConfigMap", '
+            f'metadata: name: "legacy-{i}", data: v: context.metadata.version}}\n}}\n'
+        )
+    return addon
+
+
+def timeit(fn: Callable[[], object], runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def run_ok(cmd: list[str], cwd: Path | None = None, stdin: str | None = None) -> None:
+    proc = subprocess.run(cmd, cwd=cwd, input=stdin, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    opts = parser.parse_args()
+
+    backend = discover()
+    print(f"evaluator: {backend.description}")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        addon_dir = make_addon(tmpdir)
+        addon = load_addon(addon_dir)
+        plan = _plan(addon, RenderOptions())
+        evaldir = tmpdir / "eval"
+        for f in plan.files:
+            (evaldir / f.name).parent.mkdir(parents=True, exist_ok=True)
+            (evaldir / f.name).write_text(f.text)
+        args = ["export", *(f.name for f in plan.files)]
+        for expr in plan.expressions:
+            args += ["-e", expr]
+        args += ["--out", "json"]
+        cue_files = len(addon.cue_resources) + 1
+        print(f"addon: {cue_files} CUE files ({len(plan.standalone)} stand-alone components), one export")
+
+        if isinstance(backend, BinaryBackend):
+            bare_cmd = [backend.path, *args]
+
+            def bare() -> None:
+                run_ok(bare_cmd, cwd=evaldir)
+
+        elif isinstance(backend, WasmWorkerBackend):
+            request = json.dumps({"id": 1, "args": args, "cwd": str(evaldir)}) + "\n"
+            worker = [backend.node, str(ROOT / "src/veladdon/cue/worker.js"), str(backend.build_dir)]
+
+            def bare() -> None:
+                run_ok(worker, stdin=request)
+
+        else:  # pragma: no cover
+            raise SystemExit("unknown backend")
+
+        render_cmd = [*VELADDON, "render", str(addon_dir)]
+        bare()  # warm the OS file cache for both sides
+        run_ok(render_cmd)
+        t_bare = timeit(bare, opts.runs)
+        t_render = timeit(lambda: run_ok(render_cmd), opts.runs)
+        t_help = timeit(lambda: run_ok([*VELADDON, "--help"]), opts.runs)
+        t_version = timeit(lambda: run_ok([*VELADDON, "--version"]), opts.runs)
+
+    print(f"bare cue export        {t_bare:7.3f} s (median of {opts.runs})")
+    print(f"veladdon render        {t_render:7.3f} s")
+    print(f"ratio render/bare      {t_render / t_bare:7.2f}  (target <= 1.5 wasm, <= 1.3 native)")
+    print(f"veladdon --help        {t_help:7.3f} s  (target <= 0.35 s)")
+    print(f"veladdon --version     {t_version:7.3f} s  (target <= 0.35 s)")
+    shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""`python -m veladdon`."""
+
+from veladdon.cli.main import entry
+
+entry()

@@ -1,0 +1,5 @@
+"""`python -m veladdon.cli`."""
+
+from veladdon.cli.main import entry
+
+entry()

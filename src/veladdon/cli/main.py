@@ -1,0 +1,116 @@
+"""The `veladdon` command: a thin Typer adapter over the library (no business logic here)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Annotated
+
+import typer
+
+from veladdon import __version__
+from veladdon.cli.console import Terminal
+from veladdon.errors import ExitCode, VeladdonError
+
+app = typer.Typer(
+    name="veladdon",
+    help="Render, lint, enable and package KubeVela addons.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"veladdon {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    version: Annotated[
+        bool | None,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print veladdon's version."
+        ),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", envvar="VELADDON_DEBUG", help="Show tracebacks for errors.")
+    ] = False,
+    cue: Annotated[
+        str | None,
+        typer.Option(
+            "--cue", metavar="PATH", help="The cue executable to use (else $VELADDON_CUE, PATH, WASM)."
+        ),
+    ] = None,
+    color: Annotated[
+        bool | None, typer.Option("--color/--no-color", help="Colour output (default: on a TTY).")
+    ] = None,
+) -> None:
+    """Render, lint, enable and package KubeVela addons."""
+    ctx.obj = Terminal(color=color, debug=debug, cue_path=cue)
+
+
+@app.command()
+def version(ctx: typer.Context) -> None:
+    """Print veladdon's version and the CUE evaluator it runs (starting it to ask)."""
+    from veladdon.cue.evaluator import default_evaluator
+
+    term: Terminal = ctx.obj
+    term.write(f"veladdon {__version__}\n")
+    term.write(f"evaluator: {default_evaluator(term.cue_path).description}\n")
+
+
+def _register() -> None:
+    from veladdon.cli import render as render_cmd
+
+    render_cmd.register(app)
+
+
+_register()
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Entry point: one line per error on stderr and the documented exit code; never a traceback
+    unless --debug or VELADDON_DEBUG=1."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args or os.environ.get("VELADDON_DEBUG", "") not in ("", "0", "false")
+    try:
+        rc = app(args=args, prog_name="veladdon", standalone_mode=False)
+    except typer.Exit as exc:
+        return int(exc.exit_code or 0)
+    except VeladdonError as exc:
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(f"Error: {exc.one_line()}\n")
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("Error: interrupted\n")
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        return int(ExitCode.OK)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.Abort):
+            sys.stderr.write("Error: aborted\n")
+            return int(ExitCode.INTERRUPTED)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return int(ExitCode.USAGE)
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(
+            f"Error: internal error: {type(exc).__name__}: {exc}; please report it, "
+            "and run with --debug for a traceback\n"
+        )
+        return int(ExitCode.FAILED)
+    return rc if isinstance(rc, int) else int(ExitCode.OK)
+
+
+def entry() -> None:
+    sys.exit(run())

@@ -1,0 +1,85 @@
+"""`veladdon render`: the offline render of everything an addon installs."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from veladdon.cli.console import Terminal
+from veladdon.cli.params import SetArgs, Values, ValuesFiles, collect
+
+
+class Format(StrEnum):
+    yaml = "yaml"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="render")(render)
+
+
+def render(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The addon folder.", show_default=False)],
+    values: Values = None,
+    set_args: SetArgs = None,
+    values_files: ValuesFiles = None,
+    output: Annotated[Format, typer.Option("-o", "--output", help="Output format.")] = Format.yaml,
+    output_dir: Annotated[
+        Path | None, typer.Option("--output-dir", help="Write one file per object into this folder.")
+    ] = None,
+) -> None:
+    """Render the addon's Application and every object `enable` would create. No cluster is contacted."""
+    from veladdon.addon.loader import load_addon
+    from veladdon.cue.evaluator import default_evaluator
+
+    term: Terminal = ctx.obj
+    evaluator = default_evaluator(term.cue_path)
+    addon = load_addon(path)
+    if addon.uses_cue:
+        evaluator.warm()  # Node starts while Python imports and parses the rest
+
+    from veladdon.addon.yamlutil import dump_json, dump_yaml
+    from veladdon.render import RenderOptions, render_addon
+
+    args = collect(values, set_args, values_files)
+    result = render_addon(addon, RenderOptions(args=args, registry="local"), evaluator=evaluator)
+    for warning in result.warnings:
+        term.warn(warning)
+    objects = result.objects()
+    if output_dir is not None:
+        for name in write_objects(objects, output_dir, output.value):
+            term.info(f"wrote {name}")
+        return
+    if output is Format.json:
+        term.write(dump_json(objects))
+    else:
+        term.write("---\n".join(dump_yaml(obj) for obj in objects))
+
+
+def write_objects(objects: list[dict[str, object]], folder: Path, fmt: str) -> list[str]:
+    """One file per object, numbered in apply order: `00-application-addon-x.yaml`."""
+    from veladdon.addon.yamlutil import dump_json, dump_yaml
+    from veladdon.errors import InputError
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {folder}: {exc.strerror}", path=folder) from exc
+    written = []
+    width = max(2, len(str(len(objects))))
+    for index, obj in enumerate(objects):
+        meta = obj.get("metadata")
+        name = meta.get("name", "unnamed") if isinstance(meta, dict) else "unnamed"
+        kind = str(obj.get("kind", "object")).lower()
+        filename = f"{index:0{width}d}-{kind}-{name}.{fmt}"
+        text = dump_json(obj) if fmt == "json" else dump_yaml(obj)
+        (folder / filename).write_text(text, encoding="utf-8")
+        written.append(str(folder / filename))
+    return written
+
+
+__all__ = ["register"]

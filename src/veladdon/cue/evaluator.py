@@ -1,0 +1,264 @@
+"""Evaluate sets of CUE files and report errors against the user's own files and lines.
+
+Callers hand over `CueFile`s (the user's text, possibly with a package clause rewritten in a
+line-preserving way, or generated text such as the parameter values); this module writes them
+into a private temporary folder, runs the backend once, and maps every position the evaluator
+prints (`./template.cue:12:5`) back to the file the user knows. A temporary path never leaks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from veladdon.cue.backends import Backend, discover
+from veladdon.errors import InputError
+
+_POS = re.compile(r"(?P<path>(?:\./|/)?[\w./-]+\.cue):(?P<line>\d+):(?P<col>\d+)")
+
+
+@dataclass(frozen=True)
+class CueFile:
+    """One file of an evaluation.
+
+    `name` is its name inside the evaluation folder; `origin` the path to show users (None for
+    generated text, which is then described by `label`); `role` groups errors ("parameter",
+    "template", ...).
+    """
+
+    name: str
+    text: str
+    origin: str | None = None
+    label: str | None = None
+    role: str = "template"
+
+
+@dataclass(frozen=True)
+class Position:
+    file: str  # what the user sees: their path, or the generated file's label
+    line: int
+    col: int
+    role: str
+    generated: bool
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    message: str
+    positions: tuple[Position, ...] = ()
+
+    @property
+    def primary(self) -> Position | None:
+        """The first position in a user's file, else the first position."""
+        for pos in self.positions:
+            if not pos.generated:
+                return pos
+        return self.positions[0] if self.positions else None
+
+    @property
+    def role(self) -> str:
+        roles = {p.role for p in self.positions}
+        return "parameter" if "parameter" in roles else (self.primary.role if self.primary else "template")
+
+
+class CueError(InputError):
+    """CUE rejected the files; `diagnostics` hold each error with its mapped positions."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic], *, context: str = "") -> None:
+        self.diagnostics = tuple(diagnostics)
+        first = self.diagnostics[0] if self.diagnostics else Diagnostic("CUE evaluation failed")
+        pos = first.primary
+        kind = "parameter error" if first.role == "parameter" else "CUE error"
+        message = f"{kind}: {first.message}"
+        if context:
+            message = f"{context}: {message}"
+        if len(self.diagnostics) > 1:
+            message += f" (and {len(self.diagnostics) - 1} more)"
+        super().__init__(
+            message,
+            path=pos.file if pos else None,
+            line=pos.line if pos else None,
+            col=pos.col if pos else None,
+        )
+
+    def grouped(self) -> dict[str, list[Diagnostic]]:
+        """Errors grouped as users think of them: parameter errors vs template errors."""
+        groups: dict[str, list[Diagnostic]] = {}
+        for diag in self.diagnostics:
+            groups.setdefault(diag.role, []).append(diag)
+        return groups
+
+
+class Evaluator:
+    """The one door to CUE. Counts round trips so tests can hold rendering to a budget."""
+
+    def __init__(self, backend: Backend | None = None, *, cue_path: str | None = None) -> None:
+        self._backend = backend
+        self._cue_path = cue_path
+        self.calls = 0
+
+    @property
+    def backend(self) -> Backend:
+        if self._backend is None:
+            self._backend = discover(self._cue_path)
+        return self._backend
+
+    @property
+    def description(self) -> str:
+        return self.backend.description
+
+    def warm(self) -> None:
+        """Start the evaluator in the background, so it is ready by the time it is needed."""
+        self.backend.prestart()
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+
+    def export(self, files: Sequence[CueFile], expressions: Sequence[str]) -> list[Any]:
+        """`cue export FILES -e E1 -e E2 ... --out json` in one round trip; one value per expression."""
+        args = ["export", *(f.name for f in files)]
+        for expr in expressions:
+            args += ["-e", expr]
+        args += ["--out", "json"]
+        stdout = self._run(files, args)
+        values = _json_stream(stdout)
+        if len(values) != len(expressions):
+            raise CueError([Diagnostic(f"cue export printed {len(values)} values for {len(expressions)}")])
+        return values
+
+    def vet(self, files: Sequence[CueFile]) -> None:
+        """Compile the files (no concreteness required): raises CueError on any error."""
+        self._run(files, ["vet", "-c=false", *(f.name for f in files)])
+
+    def fmt(self, texts: Sequence[str]) -> list[str]:
+        """`cue fmt -s` over many texts in one round trip."""
+        if not texts:
+            return []
+        files = [CueFile(f"fmt{i}.cue", t, label=f"text {i}") for i, t in enumerate(texts)]
+        with tempfile.TemporaryDirectory(prefix="veladdon-cue-") as tmp:
+            folder = Path(tmp)
+            _write(folder, files)
+            self._call(folder, files, ["fmt", "-s", *(f.name for f in files)])
+            return [(folder / f.name).read_text(encoding="utf-8") for f in files]
+
+    def _run(self, files: Sequence[CueFile], args: list[str]) -> str:
+        with tempfile.TemporaryDirectory(prefix="veladdon-cue-") as tmp:
+            folder = Path(tmp)
+            _write(folder, files)
+            return self._call(folder, files, args)
+
+    def _call(self, folder: Path, files: Sequence[CueFile], args: list[str]) -> str:
+        self.calls += 1
+        result = self.backend.run(args, folder)
+        if result.code != 0:
+            raise CueError(parse_diagnostics(result.stderr or result.stdout, files, folder))
+        return result.stdout
+
+
+def _write(folder: Path, files: Sequence[CueFile]) -> None:
+    for f in files:
+        target = folder / f.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(f.text, encoding="utf-8")
+
+
+def _json_stream(text: str) -> list[Any]:
+    decoder = json.JSONDecoder()
+    values: list[Any] = []
+    idx = 0
+    while True:
+        while idx < len(text) and text[idx].isspace():
+            idx += 1
+        if idx >= len(text):
+            return values
+        value, idx = decoder.raw_decode(text, idx)
+        values.append(value)
+
+
+def parse_diagnostics(stderr: str, files: Sequence[CueFile], folder: Path) -> list[Diagnostic]:
+    """Split CUE's error text into diagnostics and map positions to the user's files.
+
+    CUE prints each error as a message line ending in `:` followed by indented position lines.
+    """
+    by_name = {f.name: f for f in files}
+    folder_prefix = str(folder) + "/"
+    diags: list[Diagnostic] = []
+    message: str | None = None
+    positions: list[Position] = []
+
+    def flush() -> None:
+        nonlocal message, positions
+        if message is not None:
+            diags.append(Diagnostic(message, tuple(positions)))
+        message, positions = None, []
+
+    for raw in stderr.splitlines():
+        line = raw.rstrip()
+        if not line.strip():
+            continue
+        stripped = line.strip()
+        match = _POS.fullmatch(stripped)
+        if raw.startswith((" ", "\t")) and match:
+            pos = _map_position(match, by_name, folder_prefix)
+            if pos is not None and pos not in positions:
+                positions.append(pos)
+            continue
+        flush()
+        message = _scrub(stripped.rstrip(":"), by_name, folder_prefix)
+        # Some messages carry their position inline: "expected operand, found '}' (./a.cue:4:1)".
+        for inline in _POS.finditer(stripped):
+            pos = _map_position(inline, by_name, folder_prefix)
+            if pos is not None:
+                positions.append(pos)
+    flush()
+    return diags or [Diagnostic(_scrub(stderr.strip(), by_name, folder_prefix) or "CUE evaluation failed")]
+
+
+def _map_position(match: re.Match[str], by_name: dict[str, CueFile], folder_prefix: str) -> Position | None:
+    name = match.group("path")
+    if name.startswith(folder_prefix):
+        name = name[len(folder_prefix) :]
+    name = name.removeprefix("./")
+    f = by_name.get(name)
+    if f is None:
+        return None
+    shown = f.origin or f.label or f.name
+    return Position(shown, int(match.group("line")), int(match.group("col")), f.role, f.origin is None)
+
+
+def _scrub(text: str, by_name: dict[str, CueFile], folder_prefix: str) -> str:
+    """Replace temporary paths inside a message with what the user knows."""
+
+    def repl(match: re.Match[str]) -> str:
+        pos = _map_position(match, by_name, folder_prefix)
+        return f"{pos.file}:{pos.line}:{pos.col}" if pos else match.group(0)
+
+    text = _POS.sub(repl, text)
+    return text.replace(folder_prefix, "")
+
+
+_default: Evaluator | None = None
+
+
+def default_evaluator(cue_path: str | None = None) -> Evaluator:
+    """The process-wide evaluator (one WASM worker per process, started on first use)."""
+    global _default
+    if _default is None or cue_path is not None:
+        _default = Evaluator(cue_path=cue_path)
+    return _default
+
+
+__all__ = [
+    "CueError",
+    "CueFile",
+    "Diagnostic",
+    "Evaluator",
+    "Position",
+    "default_evaluator",
+]

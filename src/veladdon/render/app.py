@@ -1,0 +1,494 @@
+"""Addon + parameters → the Application and its `outputs` (spec §5.1–§5.7). Pure and offline.
+
+All CUE of one render is evaluated in ONE evaluator round trip: the template package (template.cue,
+parameter.cue, the generated context file and every resource file of the same package) plus each
+stand-alone CUE component, whose declarations are nested under a hidden key in the same instance
+(as upstream nests them), exported together with one `-e` per value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from veladdon.addon.model import Addon, SourceFile
+from veladdon.addon.yamlutil import YamlError, load_yaml
+from veladdon.cue.evaluator import CueError, CueFile, Diagnostic, Evaluator
+from veladdon.cue.source import CueSyntaxError, declares, read_header, top_level_fields, with_package
+from veladdon.errors import InputError
+
+APP_API_VERSION = "core.oam.dev/v1beta1"
+LABEL_NAME = "addons.oam.dev/name"
+LABEL_VERSION = "addons.oam.dev/version"
+LABEL_REGISTRY = "addons.oam.dev/registry"
+LABEL_AUX = "addons.oam.dev/auxiliary-name"
+CONTEXT_FILE = "_veladdon/context.cue"
+INSTALLER_OPTION = "installerRuntimeOption"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What a render depends on besides the addon: the user's values and the system namespace."""
+
+    args: Mapping[str, Any] = field(default_factory=dict)
+    system_namespace: str = "vela-system"
+    registry: str | None = None  # the `addons.oam.dev/registry` label (`local` for folders)
+    upgrade: bool = False  # context.installer.upgrade for NOTES.cue
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    application: dict[str, Any]
+    outputs: tuple[dict[str, Any], ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    def objects(self) -> list[dict[str, Any]]:
+        """Everything `enable` applies, in order: the Application first."""
+        return [self.application, *self.outputs]
+
+
+@dataclass
+class _Plan:
+    files: list[CueFile]
+    expressions: list[str]
+    standalone: list[SourceFile]
+
+
+def user_args(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters as rendered and stored: without the installer's runtime option."""
+    return {k: v for k, v in args.items() if k != INSTALLER_OPTION}
+
+
+def context_file(
+    addon: Addon, args: Mapping[str, Any], package: str, *, upgrade: bool | None = None
+) -> CueFile:
+    """`context: {metadata}` (+ `installer` for NOTES) and `parameter: <values>` (spec §5.1)."""
+    context: dict[str, Any] = {"metadata": addon.metadata.context_json()}
+    if upgrade is not None:
+        context["installer"] = {"upgrade": upgrade}
+    text = (
+        f"package {package}\n"
+        f"context: {json.dumps(context, sort_keys=True)}\n"
+        f"parameter: {json.dumps(user_args(args), sort_keys=True)}\n"
+    )
+    return CueFile(CONTEXT_FILE, text, label="the parameter values given", role="parameter")
+
+
+def parameter_cue_file(addon: Addon, package: str) -> CueFile | None:
+    """parameter.cue, put in `package` without moving any line (errors keep the user's lines)."""
+    source = addon.parameter_file
+    if source is None:
+        return None
+    header = _header(source)
+    if header.package is not None and header.package != package:
+        raise InputError(
+            f"{source.rel} declares `package {header.package}` but the template is `package {package}`, "
+            "so the template cannot see the parameters",
+            path=source.path,
+            line=header.package_span.line if header.package_span else 1,
+            hint=f"use `package {package}` in both files",
+        )
+    return CueFile(source.rel, with_package(source.text, package), origin=str(source.path), role="parameter")
+
+
+def render_application(
+    addon: Addon, options: RenderOptions | None = None, *, evaluator: Evaluator
+) -> RenderResult:
+    """Render the addon's Application and `outputs` objects."""
+    options = options or RenderOptions()
+    warnings: list[str] = list(addon.warnings)
+    if addon.template_cue is not None and addon.template_yaml is not None:
+        raise InputError(
+            "yaml and cue app template are exist in addon, should only keep one of them",
+            path=addon.template_yaml.path,
+            hint="delete template.yaml or template.cue",
+        )
+
+    plan = _plan(addon, options)
+    values: list[Any] = []
+    if plan.expressions:
+        try:
+            values = evaluator.export(plan.files, plan.expressions)
+        except CueError as exc:
+            raise _explain(exc, addon, plan, evaluator) from exc
+    results = dict(zip(plan.expressions, values, strict=True))
+
+    if addon.template_cue is not None:
+        app = results["output"]
+        if not isinstance(app, dict):
+            raise InputError(
+                "`output` must be an Application object",
+                path=addon.template_cue.path,
+                hint="see docs/format.md",
+            )
+    elif addon.template_yaml is not None:
+        app = _yaml_object(addon.template_yaml, "template.yaml")
+    else:
+        app = {"apiVersion": APP_API_VERSION, "kind": "Application", "spec": {"components": []}}
+
+    outputs = _outputs(results.get("outputs"), addon)
+    components = _standalone_components(plan, results)
+    app = _assemble(addon, app, components, options, warnings)
+    return RenderResult(application=app, outputs=tuple(outputs), warnings=tuple(warnings))
+
+
+def _plan(addon: Addon, options: RenderOptions) -> _Plan:
+    package = "main"
+    files: list[CueFile] = []
+    expressions: list[str] = []
+    if addon.template_cue is not None:
+        header = _header(addon.template_cue)
+        package = header.package or "main"
+        files.append(
+            CueFile(
+                addon.template_cue.rel,
+                with_package(addon.template_cue.text, package),
+                origin=str(addon.template_cue.path),
+            )
+        )
+    merged: list[SourceFile] = []
+    standalone: list[SourceFile] = []
+    for res in addon.cue_resources:
+        res_package = _header(res).package
+        if addon.template_cue is not None and res_package == package:
+            merged.append(res)
+        elif res_package == "main":
+            continue  # upstream: a `package main` file belongs to the template package, never stand-alone
+        elif _declares(res, "output"):
+            standalone.append(res)
+    for res in merged:
+        files.append(CueFile(res.rel, with_package(res.text, package), origin=str(res.path)))
+
+    if addon.template_cue is not None:
+        main_sources = [addon.template_cue, *merged]
+        if not any(_declares(s, "output") for s in main_sources):
+            raise InputError(
+                "template.cue has no `output` field",
+                path=addon.template_cue.path,
+                hint='define `output: {apiVersion: "core.oam.dev/v1beta1", kind: "Application", spec: ...}`',
+            )
+        expressions.append("output")
+        if any(_declares(s, "outputs") for s in main_sources):
+            expressions.append("outputs")
+
+    for index, res in enumerate(standalone):
+        files.append(CueFile(res.rel, _nest(res, package, index), origin=str(res.path)))
+        expressions.append(f"_veladdon_r{index}.output")
+
+    if expressions:
+        param = parameter_cue_file(addon, package)
+        if param is not None:
+            files.insert(1 if addon.template_cue is not None else 0, param)
+        files.append(context_file(addon, options.args, package))
+    return _Plan(files, expressions, standalone)
+
+
+def _nest(res: SourceFile, package: str, index: int) -> str:
+    """Nest a stand-alone component's declarations under a hidden key, keeping every line in place."""
+    text = with_package(res.text, package)
+    try:
+        decls = [d for d in top_level_fields(text) if d.kind not in ("package", "import")]
+    except CueSyntaxError as exc:
+        raise InputError(
+            f"CUE syntax error: {exc.message}", path=res.path, line=exc.line, col=exc.col
+        ) from exc
+    start = decls[0].span.start if decls else len(text)
+    return f"{text[:start]}_veladdon_r{index}: {{{text[start:]}\n}}\n"
+
+
+def _header(source: SourceFile) -> Any:
+    try:
+        return read_header(source.text)
+    except CueSyntaxError as exc:
+        raise InputError(
+            f"CUE syntax error: {exc.message}", path=source.path, line=exc.line, col=exc.col
+        ) from exc
+
+
+def _declares(source: SourceFile, label: str) -> bool:
+    try:
+        return declares(source.text, label)
+    except CueSyntaxError as exc:
+        raise InputError(
+            f"CUE syntax error: {exc.message}", path=source.path, line=exc.line, col=exc.col
+        ) from exc
+
+
+def _yaml_object(source: SourceFile, what: str) -> dict[str, Any]:
+    try:
+        obj = load_yaml(source.text)
+    except YamlError as exc:
+        raise InputError(
+            f"invalid YAML: {exc.problem}", path=source.path, line=exc.line, col=exc.col
+        ) from exc
+    if not isinstance(obj, dict) or not obj.get("kind"):
+        raise InputError(f"{what} must hold a Kubernetes object with `kind`", path=source.path, line=1)
+    return obj
+
+
+def _outputs(value: Any, addon: Addon) -> list[dict[str, Any]]:
+    """`outputs` objects sorted by key (upstream iterates a Go map: random), labelled (spec §5.3, §5.6)."""
+    if not isinstance(value, dict):
+        return []
+    objects = []
+    for key in sorted(value):
+        obj = value[key]
+        if not isinstance(obj, dict):
+            continue
+        obj = json.loads(json.dumps(obj))
+        labels = obj.setdefault("metadata", {}).setdefault("labels", {})
+        labels[LABEL_AUX] = key
+        labels[LABEL_NAME] = addon.metadata.name
+        labels[LABEL_VERSION] = addon.metadata.version
+        objects.append(obj)
+    return objects
+
+
+def _standalone_components(plan: _Plan, results: Mapping[str, Any]) -> list[dict[str, Any]]:
+    components = []
+    for index, res in enumerate(plan.standalone):
+        comp = results[f"_veladdon_r{index}.output"]
+        if not isinstance(comp, dict):
+            raise InputError("`output` must be a component object", path=res.path)
+        if not comp.get("name"):
+            comp = {"name": Path(res.rel).name.removesuffix(".cue").replace(".", "-"), **comp}
+        components.append(comp)
+    return components
+
+
+def _assemble(
+    addon: Addon,
+    app: dict[str, Any],
+    cue_components: list[dict[str, Any]],
+    options: RenderOptions,
+    warnings: list[str],
+) -> dict[str, Any]:
+    """Spec §5.5: forced identity, labels, namespace/resources/CUE components, legacy topology."""
+    meta = addon.metadata
+    app = json.loads(json.dumps(app))
+    metadata = app.setdefault("metadata", {})
+    app_name = f"addon-{meta.name}"
+    if metadata.get("name") and metadata["name"] != app_name:
+        warnings.append(
+            f"Application name {metadata['name']} will be overwritten with {app_name}. "
+            "Consider removing metadata.name in template."
+        )
+    if metadata.get("namespace") and metadata["namespace"] != options.system_namespace:
+        warnings.append(
+            f"Namespace {metadata['namespace']} will be overwritten with {options.system_namespace}. "
+            "Consider removing metadata.namespace in template."
+        )
+    metadata["name"] = app_name
+    metadata["namespace"] = options.system_namespace
+    labels = metadata.get("labels") or {}
+    labels[LABEL_NAME] = meta.name
+    labels[LABEL_VERSION] = meta.version
+    if options.registry:
+        labels[LABEL_REGISTRY] = options.registry
+    metadata["labels"] = labels
+
+    spec = app.get("spec")
+    if not isinstance(spec, dict):
+        spec = app["spec"] = {}
+    components = spec.get("components") or []
+    if not isinstance(components, list):
+        raise InputError("the Application's spec.components must be a list", path=_template_path(addon))
+    for ns in meta.need_namespace:
+        if ns == options.system_namespace:
+            continue
+        components.append(
+            {
+                "name": f"{ns}-namespace",
+                "type": "raw",
+                "properties": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+            }
+        )
+    if addon.yaml_resources:
+        objects = [_yaml_object(res, res.rel) for res in addon.yaml_resources]
+        components.append(
+            {"name": f"{meta.name}-resources", "type": "k8s-objects", "properties": {"objects": objects}}
+        )
+    components.extend(cue_components)
+    spec["components"] = components
+    _legacy_topology(addon, spec, options, warnings)
+    return app
+
+
+def _legacy_topology(addon: Addon, spec: dict[str, Any], options: RenderOptions, warnings: list[str]) -> None:
+    """Spec §5.7: `deployTo.runtimeCluster` attaches a topology policy, for YAML/no-template addons only."""
+    deploy = addon.metadata.deploy_to
+    if addon.template_cue is not None or deploy is None or not deploy.to_runtime_clusters:
+        return
+    policies = spec.get("policies") or []
+    for policy in policies:
+        if isinstance(policy, dict) and policy.get("type") == "topology":
+            warnings.append(
+                f"deployTo in metadata will NOT have any effect. It conflicts with topology policy named "
+                f"{policy.get('name')}. Consider removing deployTo field in addon metadata."
+            )
+            return
+    clusters = [c.strip() for c in _clusters(options.args) if c.strip()]
+    if not clusters:
+        policies.append(
+            {
+                "name": "deploy-addon-to-all-clusters",
+                "type": "topology",
+                "properties": {"clusterLabelSelector": {}},
+            }
+        )
+    else:
+        if "local" not in clusters:
+            clusters.append("local")
+        policies.append(
+            {
+                "name": "deploy-addon-to-specified-clusters",
+                "type": "topology",
+                "properties": {"clusters": clusters},
+            }
+        )
+    spec["policies"] = policies
+
+
+def _clusters(args: Mapping[str, Any]) -> list[str]:
+    value = args.get("clusters")
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []
+
+
+def _template_path(addon: Addon) -> Path | None:
+    source = addon.template_cue or addon.template_yaml
+    return source.path if source else None
+
+
+# --- turning CUE errors into messages about parameters ------------------------------------------
+
+_PARAM_PATH = re.compile(r"^parameter((?:\.[\w\"-]+)+)")
+
+
+def _explain(exc: CueError, addon: Addon, plan: _Plan, evaluator: Evaluator) -> InputError:
+    """Name the parameter, its declared type and usage text wherever an error is about one."""
+    diags = list(exc.diagnostics)
+    if any("incomplete value" in d.message for d in diags):
+        missing = _missing_parameters(plan, evaluator)
+        if missing:
+            diags = missing
+    param = addon.parameter_file
+    for diag in diags:
+        described = _describe_parameter(diag, param)
+        if described is not None:
+            return described
+    return exc
+
+
+def _missing_parameters(plan: _Plan, evaluator: Evaluator) -> list[Diagnostic]:
+    """On an incomplete output, ask CUE which parameters have no value (only on the error path)."""
+    files = [f for f in plan.files if f.role == "parameter" or f.name == CONTEXT_FILE]
+    if not files:
+        return []
+    try:
+        evaluator.export(files, ["parameter"])
+    except CueError as exc:
+        return [d for d in exc.diagnostics if d.message.startswith("parameter.")]
+    return []
+
+
+def _describe_parameter(diag: Diagnostic, param: SourceFile | None) -> InputError | None:
+    match = _PARAM_PATH.match(diag.message)
+    in_param_file = [p for p in diag.positions if param is not None and p.file == str(param.path)]
+    if match is None and not in_param_file:
+        return None
+    name = match.group(1)[1:].replace('"', "") if match else None
+    declared, usage = ("", "")
+    line = in_param_file[0].line if in_param_file else None
+    if line is None and param is not None and name is not None:
+        line = _find_declaration(param.text, name.split("."))
+    if param is not None and line is not None:
+        declared, usage = _declaration_at(param.text, line)
+    if name is None and param is not None and line is not None:
+        name = _label_at(param.text, line)
+    detail = diag.message.split(":", 1)[1].strip() if match and ":" in diag.message else diag.message
+    if "incomplete value" in detail:
+        detail = "is required but has no value"
+    elif "field not allowed" in detail:
+        detail = "is not a parameter of this addon (the parameter schema is closed)"
+    what = f"parameter `{name}`" if name else "parameter"
+    extras = []
+    if declared:
+        extras.append(f"declared as `{declared}`")
+    if usage:
+        extras.append(f"usage: {usage}")
+    suffix = f" ({'; '.join(extras)})" if extras else ""
+    pos = in_param_file[0] if in_param_file else diag.primary
+    if pos is None and param is not None:
+        return InputError(
+            f"{what} {detail}{suffix}",
+            path=param.path,
+            line=line,
+            hint="set it with KEY=VALUE, --set KEY=VALUE or -f values.yaml",
+        )
+    return InputError(
+        f"{what} {detail}{suffix}",
+        path=pos.file if pos else None,
+        line=pos.line if pos else None,
+        col=pos.col if pos else None,
+        hint="set it with KEY=VALUE, --set KEY=VALUE or -f values.yaml",
+    )
+
+
+def _declaration_at(text: str, line: int) -> tuple[str, str]:
+    """The type written after the label on `line`, and the `// +usage=` comment above it."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return "", ""
+    current = lines[line - 1]
+    declared = current.split(":", 1)[1].strip() if ":" in current else ""
+    declared = declared.split("//", 1)[0].strip().rstrip(",")
+    usage = ""
+    for prev in reversed(lines[: line - 1]):
+        stripped = prev.strip()
+        if not stripped.startswith("//"):
+            break
+        body = stripped[2:].strip()
+        if body.startswith("+usage="):
+            usage = body[len("+usage=") :].strip()
+            break
+    return declared, usage
+
+
+def _find_declaration(text: str, path: list[str]) -> int | None:
+    """The line declaring `parameter.a.b` (each label searched after its parent's line)."""
+    lines = text.splitlines()
+    start = 0
+    found: int | None = None
+    for label in ["parameter", *path]:
+        pattern = re.compile(rf'^\s*(?:"{re.escape(label)}"|{re.escape(label)})\s*[?!]?\s*:')
+        for index in range(start, len(lines)):
+            if pattern.match(lines[index]):
+                found, start = index + 1, index + 1
+                break
+        else:
+            return found if label != "parameter" else None
+    return found
+
+
+def _label_at(text: str, line: int) -> str | None:
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines):
+        return None
+    head = lines[line - 1].split(":", 1)[0].strip().rstrip("?!").strip('"')
+    return head or None
+
+
+__all__ = [
+    "RenderOptions",
+    "RenderResult",
+    "context_file",
+    "parameter_cue_file",
+    "render_application",
+    "user_args",
+]

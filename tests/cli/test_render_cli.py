@@ -1,0 +1,206 @@
+"""`veladdon render` as a user runs it: output, determinism, and one clear line per bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ADDONS, EXAMPLE, ROOT
+from veladdon.cli.main import run
+
+Capture = pytest.CaptureFixture[str]
+
+
+def veladdon(capsys: Capture, *args: str) -> tuple[int, str, str]:
+    code = run(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_render_example_yaml_stream(capsys: Capture) -> None:
+    code, out, err = veladdon(capsys, "render", str(EXAMPLE))
+    assert code == 0, err
+    docs = list(yaml.safe_load_all(out))
+    app, topology = docs[0], docs[1]
+    assert app["kind"] == "Application"
+    assert app["metadata"]["name"] == "addon-redis-operator"
+    assert app["metadata"]["labels"]["addons.oam.dev/registry"] == "local"
+    component = app["spec"]["components"][0]
+    assert component["name"] == "redis-operator"
+    assert component["type"] == "webservice"
+    assert component["properties"]["image"] == "quay.io/spotahome/redis-operator:v1.1.0"
+    assert component["properties"]["imagePullPolicy"] == "IfNotPresent"
+    assert app["spec"]["components"][1]["name"] == "redis-operator-resources"
+    crd = app["spec"]["components"][1]["properties"]["objects"][0]
+    assert crd["metadata"]["name"] == "redisfailovers.databases.spotahome.com"
+    topology_policy = next(p for p in app["spec"]["policies"] if p["type"] == "topology")
+    assert topology_policy["properties"] == {"namespace": "vela-system", "clusterLabelSelector": {}}
+    assert topology["kind"] == "ConfigMap"
+    assert topology["metadata"]["labels"]["addons.oam.dev/auxiliary-name"] == "topology"
+    rules = json.loads(topology["data"]["rules"])
+    assert rules[0]["parentResourceType"] == {"group": "databases.spotahome.com", "kind": "RedisFailover"}
+    assert {c["kind"] for c in rules[0]["childrenResourceType"]} == {"StatefulSet", "Deployment", "Service"}
+
+
+def test_render_example_with_clusters_and_values(capsys: Capture, tmp_path: Path) -> None:
+    values = tmp_path / "values.yaml"
+    values.write_text("image: from-file\nnamespace: redis-system\n")
+    code, out, err = veladdon(
+        capsys, "render", str(EXAMPLE), "clusters={local,prod}", "-f", str(values), "--set", "image=from-set"
+    )
+    assert code == 0, err
+    app = next(yaml.safe_load_all(out))
+    assert app["spec"]["components"][0]["properties"]["image"] == "from-set"
+    topology_policy = next(p for p in app["spec"]["policies"] if p["type"] == "topology")
+    assert topology_policy["properties"] == {"namespace": "redis-system", "clusters": ["local", "prod"]}
+
+
+def test_render_json_is_a_list(capsys: Capture) -> None:
+    code, out, _ = veladdon(capsys, "render", str(EXAMPLE), "-o", "json")
+    assert code == 0
+    objects = json.loads(out)
+    assert [o["kind"] for o in objects][:2] == ["Application", "ConfigMap"]
+
+
+def test_render_output_is_byte_identical(capsys: Capture) -> None:
+    first = veladdon(capsys, "render", str(EXAMPLE))[1]
+    second = veladdon(capsys, "render", str(EXAMPLE))[1]
+    assert first == second
+
+
+def test_render_output_dir(capsys: Capture, tmp_path: Path) -> None:
+    code, out, err = veladdon(capsys, "render", str(EXAMPLE), "--output-dir", str(tmp_path / "out"))
+    assert code == 0, err
+    assert out == ""
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert files[0] == "00-application-addon-redis-operator.yaml"
+    assert "01-configmap-redis-operator-topology.yaml" in files
+
+
+def _copy(tmp_path: Path, name: str = "outputs-order") -> Path:
+    target = tmp_path / name
+    shutil.copytree(ADDONS / name, target)
+    return target
+
+
+def _bad(capsys: Capture, *args: str) -> str:
+    code, out, err = veladdon(capsys, "render", *args)
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("Error: ")
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_missing_folder(capsys: Capture, tmp_path: Path) -> None:
+    line = _bad(capsys, str(tmp_path / "nope"))
+    assert "does not exist" in line
+
+
+def test_folder_without_metadata(capsys: Capture, tmp_path: Path) -> None:
+    line = _bad(capsys, str(tmp_path))
+    assert "no metadata.yaml" in line and str(tmp_path) in line
+
+
+def test_invalid_yaml_shows_line(capsys: Capture, tmp_path: Path) -> None:
+    addon = _copy(tmp_path)
+    (addon / "metadata.yaml").write_text("name: outputs-order\nversion: 2.0.0\ntags: [a, b\n")
+    line = _bad(capsys, str(addon))
+    assert f"{addon}/metadata.yaml:4" in line and "invalid YAML" in line
+
+
+def test_non_semver_version(capsys: Capture, tmp_path: Path) -> None:
+    addon = _copy(tmp_path)
+    (addon / "metadata.yaml").write_text("name: outputs-order\nversion: latest\n")
+    line = _bad(capsys, str(addon))
+    assert f"{addon}/metadata.yaml:2" in line and "'latest' is not a semantic version" in line
+
+
+def test_cue_syntax_error(capsys: Capture, tmp_path: Path) -> None:
+    addon = _copy(tmp_path)
+    (addon / "template.cue").write_text("package main\n\noutput: {\n\tkind: 1 +\n}\n")
+    line = _bad(capsys, str(addon))
+    assert f"{addon}/template.cue:5" in line
+    assert "/tmp/veladdon-cue-" not in line
+
+
+def test_output_not_concrete(capsys: Capture, tmp_path: Path) -> None:
+    addon = _copy(tmp_path)
+    (addon / "template.cue").write_text(
+        'package main\n\noutput: {\n\tapiVersion: "core.oam.dev/v1beta1"\n\tkind: string\n}\n'
+    )
+    line = _bad(capsys, str(addon))
+    assert "output.kind: incomplete value string" in line
+
+
+def test_template_without_output(capsys: Capture, tmp_path: Path) -> None:
+    addon = _copy(tmp_path)
+    (addon / "template.cue").write_text("package main\n\nsomething: 1\n")
+    line = _bad(capsys, str(addon))
+    assert f"{addon}/template.cue" in line and "no `output` field" in line
+
+
+def test_unused_import(capsys: Capture, tmp_path: Path) -> None:
+    addon = _copy(tmp_path)
+    text = (
+        (addon / "template.cue")
+        .read_text()
+        .replace("package main\n", 'package main\n\nimport "strings"\n', 1)
+    )
+    (addon / "template.cue").write_text(text)
+    line = _bad(capsys, str(addon))
+    assert f"{addon}/template.cue:3:8" in line and 'imported and not used: "strings"' in line
+
+
+def test_wrong_parameter_type(capsys: Capture) -> None:
+    line = _bad(capsys, str(ADDONS / "outputs-order"), "replicas=many")
+    assert "parameter `replicas`" in line and "*1 | int" in line and "replica count" in line
+    assert "outputs-order/parameter.cue:5" in line
+
+
+def test_debug_shows_traceback(capsys: Capture, tmp_path: Path) -> None:
+    code, _, err = veladdon(capsys, "--debug", "render", str(tmp_path / "nope"))
+    assert code == 2
+    assert "Traceback" in err
+
+
+def _python(code: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "VELADDON_DEBUG"}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=ROOT
+    )
+    return proc.stdout
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_do_not_import_kubernetes(flag: str) -> None:
+    out = _python(
+        "import sys, contextlib, io\n"
+        "from veladdon.cli.main import run\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    rc = run([{flag!r}])\n"
+        "print(rc, 'kubernetes' in sys.modules, 'veladdon.cue.backends' in sys.modules)\n"
+    )
+    assert out.split() == ["0", "False", "False"]
+
+
+def test_console_script_version() -> None:
+    exe = Path(sys.executable).with_name("veladdon")
+    proc = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=True)
+    assert proc.stdout.startswith("veladdon ")
+
+
+def test_version_command_names_the_evaluator(capsys: Capture) -> None:
+    code, out, _ = veladdon(capsys, "version")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("veladdon ")
+    assert lines[1].startswith("evaluator: cue ")
