@@ -66,9 +66,17 @@ def version(ctx: typer.Context) -> None:
 
 
 def _register() -> None:
-    from veladdon.cli import render as render_cmd
+    """Each command module adds itself; their heavy imports happen inside the commands."""
+    import importlib
 
-    render_cmd.register(app)
+    for name in ("render", "lint", "init", "params"):
+        try:
+            module = importlib.import_module(f"veladdon.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"veladdon.cli.{name}":
+                raise
+            continue
+        module.register(app)
 
 
 _register()

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from veladdon.cli.console import Terminal
-from veladdon.cli.params import SetArgs, Values, ValuesFiles, collect
+from veladdon.cli.options import SetArgs, Values, ValuesFiles, collect
 
 
 class Format(StrEnum):
