@@ -9,7 +9,7 @@ import pytest
 
 from veladdon.cue.evaluator import Evaluator
 
-# pytest_plugins (the API emulator) added on integration
+pytest_plugins = ["tests.kubeapi.fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -204,3 +204,33 @@ def test_version_command_names_the_evaluator(capsys: Capture) -> None:
     lines = out.splitlines()
     assert lines[0].startswith("veladdon ")
     assert lines[1].startswith("evaluator: cue ")
+
+
+def test_render_notes(capsys: Capture) -> None:
+    code, out, _ = veladdon(capsys, "render", str(ADDONS / "all-objects"), "--notes", "greeting=hey")
+    assert code == 0
+    assert out == "Thank you for your first installation!\nGreeting: hey. Version 1.2.0.\n"
+    code, out, _ = veladdon(capsys, "render", str(ADDONS / "all-objects"), "--notes", "--upgrade")
+    assert out.startswith("Thank you for your upgrade!")
+
+
+def test_render_secret_masked_unless_asked(capsys: Capture) -> None:
+    args = ("render", str(ADDONS / "all-objects"), "greeting=hey", "--include-secret")
+    secret = list(yaml.safe_load_all(veladdon(capsys, *args)[1]))[-1]
+    assert secret["kind"] == "Secret"
+    assert secret["data"] == {"addonParameterDataKey": "***"}
+    shown = list(yaml.safe_load_all(veladdon(capsys, *args, "--show-secrets")[1]))[-1]
+    assert shown["data"]["addonParameterDataKey"] != "***"
+    plain = list(
+        yaml.safe_load_all(veladdon(capsys, "render", str(ADDONS / "all-objects"), "greeting=hey")[1])
+    )
+    assert "Secret" not in [o["kind"] for o in plain]
+
+
+def test_render_verbose_says_what_was_skipped(capsys: Capture) -> None:
+    code, _, err = veladdon(capsys, "render", str(ADDONS / "all-objects"), "-v")
+    assert code == 0
+    assert "ConfigMap/bound-config skipped" in err
+    assert "definitions/notify.cue: imports vela/* packages" in err
+    _, _, quiet = veladdon(capsys, "render", str(ADDONS / "all-objects"))
+    assert "skipped" not in quiet

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 SYSTEM_NAMESPACE_DEFAULT = "vela-system"
+
+
+def system_namespace() -> str:
+    """KubeVela's system namespace: $KUBEVELA_SYSTEM_NAMESPACE, else legacy $DEFAULT_VELA_NS."""
+    return (
+        os.environ.get("KUBEVELA_SYSTEM_NAMESPACE")
+        or os.environ.get("DEFAULT_VELA_NS")
+        or SYSTEM_NAMESPACE_DEFAULT
+    )
 
 
 @dataclass(frozen=True)

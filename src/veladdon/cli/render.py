@@ -31,6 +31,22 @@ def render(
     output_dir: Annotated[
         Path | None, typer.Option("--output-dir", help="Write one file per object into this folder.")
     ] = None,
+    notes: Annotated[
+        bool, typer.Option("--notes", help="Print the rendered NOTES.cue instead of the objects.")
+    ] = False,
+    upgrade: Annotated[
+        bool,
+        typer.Option("--upgrade", help="Render NOTES.cue as for an upgrade (context.installer.upgrade)."),
+    ] = False,
+    include_secret: Annotated[
+        bool, typer.Option("--include-secret", help="Also print the parameter Secret (values masked).")
+    ] = False,
+    show_secrets: Annotated[
+        bool, typer.Option("--show-secrets", help="Show Secret values instead of masking them.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="Say which objects were left out, and why.")
+    ] = False,
 ) -> None:
     """Render the addon's Application and every object `enable` would create. No cluster is contacted."""
     from veladdon.addon.loader import load_addon
@@ -42,14 +58,32 @@ def render(
     if addon.uses_cue:
         evaluator.warm()  # Node starts while Python imports and parses the rest
 
+    from veladdon.addon.model import system_namespace
     from veladdon.addon.yamlutil import dump_json, dump_yaml
-    from veladdon.render import RenderOptions, render_addon
+    from veladdon.render import RenderOptions, notes_for, render_addon
+    from veladdon.render.notes import mask_secret
 
     args = collect(values, set_args, values_files)
-    result = render_addon(addon, RenderOptions(args=args, registry="local"), evaluator=evaluator)
+    options = RenderOptions(args=args, registry="local", system_namespace=system_namespace(), upgrade=upgrade)
+    if notes:
+        text, warning = notes_for(addon, options, evaluator)
+        if warning:
+            term.warn(warning)
+        if text is None and addon.notes is None:
+            term.warn(f"{addon.name} has no NOTES.cue")
+        term.write(text + "\n" if text else "")
+        return
+    result = render_addon(addon, options, evaluator=evaluator)
     for warning in result.warnings:
         term.warn(warning)
+    if verbose:
+        for reason in result.skipped:
+            term.info(reason)
+        for rel in result.unchecked:
+            term.info(f"{rel}: imports vela/* packages, so its CUE was not compiled (not checked)")
     objects = result.objects()
+    if include_secret and result.secret is not None:
+        objects.append(result.secret if show_secrets else mask_secret(result.secret))
     if output_dir is not None:
         for name in write_objects(objects, output_dir, output.value):
             term.info(f"wrote {name}")

@@ -132,6 +132,12 @@ class Evaluator:
             raise CueError([Diagnostic(f"cue export printed {len(values)} values for {len(expressions)}")])
         return values
 
+    def openapi(self, files: Sequence[CueFile]) -> dict[str, Any]:
+        """`cue def FILES --out openapi+json`: every definition `#X` as an OpenAPI schema."""
+        stdout = self._run(files, ["def", *(f.name for f in files), "--out", "openapi+json"])
+        document = json.loads(stdout)
+        return document if isinstance(document, dict) else {}
+
     def vet(self, files: Sequence[CueFile]) -> None:
         """Compile the files (no concreteness required): raises CueError on any error."""
         self._run(files, ["vet", "-c=false", *(f.name for f in files)])

@@ -42,13 +42,40 @@ class RenderOptions:
 
 @dataclass(frozen=True)
 class RenderResult:
+    """Everything `vela addon enable` would create, in its apply order (spec §5.14, §6.8)."""
+
     application: dict[str, Any]
     outputs: tuple[dict[str, Any], ...] = ()
+    yaml_definitions: tuple[dict[str, Any], ...] = ()
+    cue_definitions: tuple[dict[str, Any], ...] = ()
+    config_templates: tuple[dict[str, Any], ...] = ()
+    schemas: tuple[dict[str, Any], ...] = ()
+    views: tuple[dict[str, Any], ...] = ()
+    secret: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()  # objects left out by the bind-component filter, and why
+    unchecked: tuple[str, ...] = ()  # files whose CUE could not be compiled offline (vela/* imports)
 
-    def objects(self) -> list[dict[str, Any]]:
-        """Everything `enable` applies, in order: the Application first."""
-        return [self.application, *self.outputs]
+    def auxiliary(self) -> list[dict[str, Any]]:
+        """The objects applied after the Application, owned by it, in upstream's order."""
+        return [
+            *self.outputs,
+            *self.yaml_definitions,
+            *self.cue_definitions,
+            *self.config_templates,
+            *self.schemas,
+            *self.views,
+        ]
+
+    def definitions(self) -> list[dict[str, Any]]:
+        return [*self.yaml_definitions, *self.cue_definitions]
+
+    def objects(self, *, include_secret: bool = False) -> list[dict[str, Any]]:
+        """Everything `enable` applies, in order: the Application first, the Secret last."""
+        objects = [self.application, *self.auxiliary()]
+        if include_secret and self.secret is not None:
+            objects.append(self.secret)
+        return objects
 
 
 @dataclass

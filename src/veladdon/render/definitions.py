@@ -1,0 +1,282 @@
+"""definitions/ → X-Definition objects (spec §5.8).
+
+CUE definitions are never evaluated whole: their templates reference `context`, `parameter` and
+KubeVela-only packages. Each file is split lexically into imports, one metadata field and the
+template body. For ALL definition files of an addon together there are two evaluator round trips:
+
+1. one `cue export` of an instance holding every header (plain data → `-e`), every template
+   nested under a hidden key beside KubeVela's base context stub (so CUE reports compile errors
+   against the user's own lines), and every CUE view (which must compile too);
+2. one `cue fmt` of every template text, which is what KubeVela stores.
+
+Templates and views that import `vela/*` packages cannot be compiled by a plain `cue`; they are
+reported in `RenderedDefinitions.unchecked`, never silently passed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from veladdon.addon.model import Addon, SourceFile
+from veladdon.addon.yamlutil import YamlError, load_yaml
+from veladdon.cue.definition_source import DefinitionError, DefinitionSource, split_definition
+from veladdon.cue.evaluator import CueError, CueFile, Evaluator
+from veladdon.cue.lexer import CueSyntaxError
+from veladdon.cue.source import read_header, top_level_fields, with_package
+from veladdon.errors import InputError
+from veladdon.render.extras import check_cue_view, cue_view_object, imports_vela, nested
+
+API_VERSION = "core.oam.dev/v1beta1"
+KIND_BY_TYPE = {
+    "component": "ComponentDefinition",
+    "trait": "TraitDefinition",
+    "policy": "PolicyDefinition",
+    "workflow-step": "WorkflowStepDefinition",
+    "workload": "WorkloadDefinition",
+}
+DESCRIPTION_KEY = "definition.oam.dev/description"
+ALIAS_KEY = "definition.oam.dev/alias"
+USER_PREFIX = "custom.definition.oam.dev/"
+# KubeVela's base context for compiling a definition template (provider functions disabled).
+BASE_CONTEXT = "context: {\n\tname: string\n\tconfig?: [...{name: string, value: string}]\n\t...\n}\n"
+
+# The JSON fields of each kind's typed spec across KubeVela releases; anything else is rejected
+# as upstream's strict decoding rejects it ("invalid definition spec: unknown field").
+_COMMON = {"schematic", "version"}
+SPEC_FIELDS: dict[str, frozenset[str]] = {
+    "ComponentDefinition": frozenset(
+        {"workload", "childResourceKinds", "revisionLabel", "podSpecPath", "status", "extension"} | _COMMON
+    ),
+    "TraitDefinition": frozenset(
+        {
+            "definitionRef",
+            "revisionEnabled",
+            "workloadRefPath",
+            "podDisruptive",
+            "appliesToWorkloads",
+            "conflictsWith",
+            "status",
+            "extension",
+            "manageWorkload",
+            "controlPlaneOnly",
+            "skipRevisionAffect",
+            "stage",
+        }
+        | _COMMON
+    ),
+    "PolicyDefinition": frozenset({"definitionRef", "manageHealthCheck", "global", "priority"} | _COMMON),
+    "WorkflowStepDefinition": frozenset({"definitionRef"} | _COMMON),
+    "WorkloadDefinition": frozenset(
+        {"definitionRef", "childResourceKinds", "revisionLabel", "podSpecPath", "status", "extension"}
+        | _COMMON
+    ),
+}
+STATUS_FIELDS = frozenset({"customStatus", "healthPolicy", "details"})
+
+
+@dataclass
+class RenderedDefinitions:
+    yaml_definitions: list[dict[str, Any]] = field(default_factory=list)
+    cue_definitions: list[dict[str, Any]] = field(default_factory=list)
+    views: list[dict[str, Any]] = field(default_factory=list)  # CUE views as ConfigMaps
+    unchecked: list[str] = field(default_factory=list)  # files whose CUE could not be compiled offline
+
+
+def render_yaml_definitions(addon: Addon, namespace: str) -> list[dict[str, Any]]:
+    """YAML X-Definitions: decoded, namespace forced to the system namespace."""
+    objects = []
+    for source in addon.yaml_definitions:
+        try:
+            obj = load_yaml(source.text)
+        except YamlError as exc:
+            raise InputError(
+                f"render definition file {source.rel}: invalid YAML: {exc.problem}",
+                path=source.path,
+                line=exc.line,
+                col=exc.col,
+            ) from exc
+        if not isinstance(obj, dict) or not obj.get("kind"):
+            raise InputError(
+                f"render definition file {source.rel}: not a Kubernetes object (no `kind`)", path=source.path
+            )
+        obj.setdefault("metadata", {})["namespace"] = namespace
+        objects.append(obj)
+    return objects
+
+
+def split_all(addon: Addon) -> list[tuple[SourceFile, DefinitionSource]]:
+    """Split every CUE definition, with upstream's errors at the user's file and line."""
+    out = []
+    for source in addon.cue_definitions:
+        try:
+            out.append((source, split_definition(source.text)))
+        except DefinitionError as exc:
+            raise InputError(
+                f"fail to render definition: {source.rel} in cue's format: {exc.message}",
+                path=source.path,
+                line=exc.line,
+                col=exc.col,
+            ) from exc
+        except CueSyntaxError as exc:
+            raise InputError(
+                f"fail to render definition: {source.rel} in cue's format: {exc.message}",
+                path=source.path,
+                line=exc.line,
+                col=exc.col,
+            ) from exc
+    return out
+
+
+def render_definitions(addon: Addon, namespace: str, evaluator: Evaluator) -> RenderedDefinitions:
+    """YAML and CUE definitions plus CUE views, in at most two evaluator round trips."""
+    result = RenderedDefinitions(yaml_definitions=render_yaml_definitions(addon, namespace))
+    splits = split_all(addon)
+    for view in addon.cue_views:
+        check_cue_view(view)
+    if not splits and not addon.cue_views:
+        return result
+
+    files: list[CueFile] = [
+        CueFile("_veladdon/context.cue", "package main\n" + BASE_CONTEXT, label="context")
+    ]
+    expressions: list[str] = []
+    for index, (source, split) in enumerate(splits):
+        files.append(_header_file(source, split, index))
+        expressions.append(f"_veladdon_d{index}")
+        if imports_vela(source.text):
+            result.unchecked.append(source.rel)
+        else:
+            files.append(CueFile(source.rel, _template_file(source, split, index), origin=str(source.path)))
+    for index, view in enumerate(addon.cue_views):
+        if imports_vela(view.text):
+            result.unchecked.append(view.rel)
+        else:
+            files.append(
+                CueFile(view.rel, nested(view, f"_veladdon_v{index}", "main"), origin=str(view.path))
+            )
+
+    headers: list[Any] = []
+    try:
+        if expressions:
+            headers = evaluator.export(files, expressions)
+        else:
+            evaluator.vet(files)
+    except CueError as exc:
+        raise InputError(
+            f"render addon definitions fail: {exc.message}", path=exc.path, line=exc.line, col=exc.col
+        ) from exc
+
+    templates = evaluator.fmt([_template_text(split) for _, split in splits]) if splits else []
+    for (source, split), header, template in zip(splits, headers, templates, strict=True):
+        result.cue_definitions.append(_definition_object(source, split, header, template, namespace))
+    result.views = [cue_view_object(view, namespace) for view in addon.cue_views]
+    return result
+
+
+def _header_file(source: SourceFile, split: DefinitionSource, index: int) -> CueFile:
+    """The header as `_veladdon_d<i>: {...}`, padded so that it starts on its original line."""
+    used = [
+        imp
+        for imp in read_header(source.text).imports
+        if re.search(rf"\b{re.escape(imp.name)}\.", split.header_text)
+    ]
+    first = "package main"
+    for imp in used:
+        first += f", import {imp.alias + ' ' if imp.alias else ''}{_quote(imp.path)}"
+    padding = "\n" * max(1, split.header_span.line - 1)
+    text = f"{first}{padding}_veladdon_d{index}: {split.header_text}\n"
+    return CueFile(f"_veladdon/header{index}.cue", text, origin=str(source.path))
+
+
+def _quote(path: str) -> str:
+    return '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _template_file(source: SourceFile, split: DefinitionSource, index: int) -> str:
+    """The file with every top-level declaration but imports and `template` blanked out (newlines
+    kept), and `template` renamed, so template errors point at the user's own lines."""
+    text = with_package(source.text, "main")
+    chars = list(text)
+    for decl in top_level_fields(text):
+        if decl.kind in ("package", "import"):
+            continue
+        if decl.kind == "field" and decl.label == "template":
+            label = decl.label_span
+            if label is not None:
+                replacement = f"_veladdon_t{index}"
+                chars[label.start : label.end] = list(replacement.ljust(label.end - label.start))
+            continue
+        for pos in range(decl.span.start, decl.span.end):
+            if chars[pos] != "\n":
+                chars[pos] = " "
+    return "".join(chars)
+
+
+def _template_text(split: DefinitionSource) -> str:
+    """What KubeVela stores: the imports, then the template body, through the formatter."""
+    if split.imports_text:
+        return split.imports_text.rstrip("\n") + "\n\n" + split.template_body
+    return split.template_body
+
+
+def _definition_object(
+    source: SourceFile, split: DefinitionSource, header: Any, template: str, namespace: str
+) -> dict[str, Any]:
+    def fail(message: str) -> InputError:
+        return InputError(
+            f"fail to render definition: {source.rel} in cue's format: {message}",
+            path=source.path,
+            line=split.name_span.line,
+            col=split.name_span.col,
+        )
+
+    if not isinstance(header, dict):
+        raise fail(f"the metadata of {split.name} must be a struct")
+    def_type = header.get("type")
+    kind = KIND_BY_TYPE.get(str(def_type)) if isinstance(def_type, str) else None
+    if kind is None:
+        raise fail(f"invalid type {def_type if def_type is not None else ''}")
+    annotations: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    for key, target in (("annotations", annotations), ("labels", labels)):
+        values = header.get(key) or {}
+        if not isinstance(values, dict):
+            raise fail(f"`{key}` must be a map of strings")
+        for k, v in values.items():
+            target[k if "oam.dev" in k else USER_PREFIX + k] = str(v)
+    if "description" in header:
+        annotations[DESCRIPTION_KEY] = str(header["description"])
+    if "alias" in header:
+        annotations[ALIAS_KEY] = str(header["alias"])
+    attributes = header.get("attributes") or {}
+    if not isinstance(attributes, dict):
+        raise fail("`attributes` must be a struct")
+    unknown = sorted(set(attributes) - SPEC_FIELDS[kind])
+    if unknown:
+        raise fail(
+            f"invalid definition spec: unknown field {unknown[0]!r} for {kind} "
+            f"(known: {', '.join(sorted(SPEC_FIELDS[kind]))})"
+        )
+    status = attributes.get("status")
+    if isinstance(status, dict):
+        bad = sorted(set(status) - STATUS_FIELDS)
+        if bad:
+            raise fail(f"invalid definition spec: unknown field 'status.{bad[0]}'")
+    spec = dict(attributes)
+    schematic = dict(spec.get("schematic") or {})
+    schematic["cue"] = {"template": template}
+    spec["schematic"] = schematic
+    metadata: dict[str, Any] = {"name": split.name, "namespace": namespace}
+    if annotations:
+        metadata["annotations"] = annotations
+    if labels:
+        metadata["labels"] = labels
+    return {"apiVersion": API_VERSION, "kind": kind, "metadata": metadata, "spec": spec}
+
+
+def definition_names(objects: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(kind, name) of definition objects, in order."""
+    return [(str(o.get("kind")), str(o.get("metadata", {}).get("name"))) for o in objects]

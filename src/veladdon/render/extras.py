@@ -1,0 +1,304 @@
+"""UI schemas, VelaQL views and config templates → ConfigMaps (spec §5.9–§5.11)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from veladdon.addon.model import Addon, SourceFile
+from veladdon.addon.yamlutil import YamlError, dump_yaml, load_yaml
+from veladdon.cue.evaluator import CueError, CueFile, Evaluator
+from veladdon.cue.source import CueSyntaxError, declares, read_header, top_level_fields, with_package
+from veladdon.errors import InputError
+
+CONFIG_TEMPLATE_PREFIX = "config-template-"
+# Appended to every config template's text by KubeVela (pkg/config/context.DefaultContext).
+CONFIG_DEFAULT_CONTEXT = "\n\tcontext: {\n\t\tname: string\n\t\tnamespace: string\n\t}\n"
+USAGE_TAG = "+usage="
+SHORT_TAG = "+short="
+
+
+def go_json(value: Any) -> str:
+    """Go's json.Marshal: compact, map keys sorted, and `<`, `>`, `&` escaped for HTML safety."""
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render_schemas(addon: Addon, namespace: str) -> list[dict[str, Any]]:
+    """Each file of schemas/ → ConfigMap `<file name up to its first dot>` with `ui-schema` JSON."""
+    objects = []
+    for source in addon.schemas:
+        try:
+            data = load_yaml(source.text)
+        except YamlError as exc:
+            raise InputError(
+                f"render uiSchema file {source.rel}: invalid YAML: {exc.problem}",
+                path=source.path,
+                line=exc.line,
+                col=exc.col,
+            ) from exc
+        objects.append(
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": source.stem, "namespace": namespace},
+                "data": {"ui-schema": go_json(data)},
+            }
+        )
+    return objects
+
+
+def render_yaml_views(addon: Addon) -> list[dict[str, Any]]:
+    """YAML views are applied as written (no namespace override, as upstream)."""
+    views = []
+    for source in addon.yaml_views:
+        try:
+            obj = load_yaml(source.text)
+        except YamlError as exc:
+            raise InputError(
+                f"render velaQL view file {source.rel}: invalid YAML: {exc.problem}",
+                path=source.path,
+                line=exc.line,
+                col=exc.col,
+            ) from exc
+        if not isinstance(obj, dict) or not obj.get("kind"):
+            raise InputError(
+                f"render velaQL view file {source.rel}: not a Kubernetes object (no `kind`)", path=source.path
+            )
+        views.append(obj)
+    return views
+
+
+def check_cue_view(source: SourceFile) -> None:
+    """A CUE view must define `status` or `export` (spec §5.10)."""
+    try:
+        ok = declares(source.text, "status") or declares(source.text, "export")
+    except CueSyntaxError as exc:
+        raise InputError(
+            f"error when parsing view: {exc.message}", path=source.path, line=exc.line, col=exc.col
+        ) from exc
+    if not ok:
+        raise InputError(
+            "no `status` or `export` field found in view",
+            path=source.path,
+            hint="a VelaQL view returns its result in `status` (or `export`)",
+        )
+
+
+def cue_view_object(source: SourceFile, namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": Path(source.rel).name.removesuffix(".cue"), "namespace": namespace},
+        "data": {"template": source.text},
+    }
+
+
+def imports_vela(text: str) -> bool:
+    """Whether the file imports KubeVela-only packages (`vela/op`, `vela/ql`…) no plain cue resolves."""
+    return any(imp.path == "vela" or imp.path.startswith("vela/") for imp in read_header(text).imports)
+
+
+def nested(source: SourceFile, key: str, package: str, *, prelude: str = "") -> str:
+    """The file's declarations nested under `key` (imports stay at file level); lines unchanged."""
+    text = with_package(source.text, package)
+    try:
+        decls = [d for d in top_level_fields(text) if d.kind not in ("package", "import")]
+    except CueSyntaxError as exc:
+        raise InputError(
+            f"CUE syntax error: {exc.message}", path=source.path, line=exc.line, col=exc.col
+        ) from exc
+    start = decls[0].span.start if decls else len(text)
+    return f"{text[:start]}{key}: {{{prelude}{text[start:]}\n}}\n"
+
+
+# --- config templates ---------------------------------------------------------------------------
+
+
+def render_config_templates(
+    addon: Addon, namespace: str, evaluator: Evaluator
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Config templates → `config-template-<name>` ConfigMaps. Two evaluator round trips in all
+    (one `cue def --out openapi` for every parameter schema, one export for every metadata)."""
+    sources = list(addon.config_templates)
+    if not sources:
+        return [], []
+    warnings: list[str] = []
+    checked: list[tuple[int, SourceFile]] = []
+    for index, source in enumerate(sources):
+        if imports_vela(source.text):
+            warnings.append(f"{source.rel}: imports vela/* packages; its schema cannot be generated offline")
+            continue
+        if not declares(source.text, "metadata") or not declares(source.text, "template"):
+            raise InputError(
+                "render the config template fail: the cue script is invalid: it needs `metadata` "
+                "(with `name`) and `template` (with `parameter`)",
+                path=source.path,
+            )
+        checked.append((index, source))
+
+    files: list[CueFile] = []
+    expressions: list[str] = []
+    for index, source in checked:
+        ctx = "context: {name: string, namespace: string, ...}\n"
+        files.append(
+            CueFile(
+                source.rel,
+                nested(source, f"#_veladdon_c{index}", "main", prelude=ctx),
+                origin=str(source.path),
+            )
+        )
+        expressions += [f"#_veladdon_c{index}.metadata", f"_veladdon_w{index}"]
+    writer_lines = ["package main"]
+    for index, _ in checked:
+        c = f"#_veladdon_c{index}.template"
+        writer_lines.append(
+            f"_veladdon_w{index}: {{\n\tif {c}.nacos != _|_ {{nacos: {{\n"
+            f"\t\tif {c}.nacos.endpoint != _|_ {{endpoint: {c}.nacos.endpoint}}\n"
+            f"\t\tif {c}.nacos.format != _|_ {{format: {c}.nacos.format}}\n\t}}}}\n}}"
+        )
+    schema_lines = ["package main"]
+    schema_lines += [f"#veladdon_ct{index}: #_veladdon_c{index}.template.parameter" for index, _ in checked]
+
+    values: list[Any] = []
+    openapi: dict[str, Any] = {}
+    if checked:
+        writers = CueFile(
+            "_veladdon/writers.cue", "\n".join(writer_lines) + "\n", label="config template writers"
+        )
+        schemas = CueFile(
+            "_veladdon/schemas.cue", "\n".join(schema_lines) + "\n", label="config template schemas"
+        )
+        try:
+            values = evaluator.export([*files, writers], expressions)
+            openapi = evaluator.openapi([*files, schemas])
+        except CueError as exc:
+            raise InputError(
+                f"render the config template fail: the cue script is invalid: {exc.message}",
+                path=exc.path,
+                line=exc.line,
+                col=exc.col,
+            ) from exc
+
+    objects = []
+    for position, (index, source) in enumerate(checked):
+        metadata, writer = values[2 * position], values[2 * position + 1]
+        if not isinstance(metadata, dict) or not metadata.get("name"):
+            raise InputError("render the config template fail: `metadata.name` is required", path=source.path)
+        schema = resolve_openapi(openapi, f"veladdon_ct{index}")
+        fix_openapi_schema("", schema)
+        objects.append(
+            _config_template_configmap(
+                source, metadata, schema, writer if isinstance(writer, dict) else {}, namespace
+            )
+        )
+    return objects, warnings
+
+
+def _config_template_configmap(
+    source: SourceFile,
+    metadata: Mapping[str, Any],
+    schema: dict[str, Any],
+    writer: Mapping[str, Any],
+    namespace: str,
+) -> dict[str, Any]:
+    scope = str(metadata.get("scope", ""))
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": CONFIG_TEMPLATE_PREFIX + str(metadata["name"]),
+            "namespace": namespace,
+            "labels": {"config.oam.dev/catalog": "velacore-config", "config.oam.dev/scope": scope},
+            "annotations": {
+                "config.oam.dev/alias": str(metadata.get("alias", "")),
+                "config.oam.dev/description": str(metadata.get("description", "")),
+                "config.oam.dev/sensitive": "true" if metadata.get("sensitive") is True else "false",
+            },
+        },
+        "data": {
+            "template": source.text + "\n" + CONFIG_DEFAULT_CONTEXT,
+            "schema": dump_yaml(schema),
+            "expanded-writer": dump_yaml({"nacos": writer.get("nacos")}),
+        },
+    }
+
+
+def resolve_openapi(document: Mapping[str, Any], name: str) -> dict[str, Any]:
+    """The schema `name` of `cue def --out openapi` with every `$ref` expanded (as KubeVela expands them).
+
+    CUE refers to values inside other schemas by dotted paths (`#/components/schemas/_c0.template.x`),
+    which are not schemas of their own: walk `properties` to find them.
+    """
+    schemas = document.get("components", {}).get("schemas", {})
+
+    def target(ref: str, depth: int) -> Any:
+        """The raw node a `$ref` points at (its own `$ref`s not yet expanded)."""
+        path = ref.removeprefix("#/components/schemas/")
+        if path in schemas:
+            return schemas[path]
+        head, *rest = path.split(".")
+        node: Any = schemas.get(head, {})
+        for part in rest:
+            node = deref(node, depth + 1)
+            node = node.get("properties", {}).get(part, {}) if isinstance(node, dict) else {}
+        return node
+
+    def deref(node: Any, depth: int) -> Any:
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 50:
+            extra = {k: v for k, v in node.items() if k != "$ref"}
+            node = {**target(node["$ref"], depth + 1), **extra}
+            depth += 1
+        return node
+
+    def expand(node: Any, depth: int) -> Any:
+        if depth > 50:
+            return {}
+        node = deref(node, depth)
+        if isinstance(node, dict):
+            return {k: expand(v, depth + 1) for k, v in node.items()}
+        if isinstance(node, list):
+            return [expand(v, depth + 1) for v in node]
+        return node
+
+    expanded = expand(schemas.get(name, {}), 0)
+    return copy.deepcopy(expanded) if isinstance(expanded, dict) else {}
+
+
+def fix_openapi_schema(name: str, schema: dict[str, Any]) -> None:
+    """KubeVela's FixOpenAPISchema: each property titled by its name, `+usage=` text as description."""
+    kind = schema.get("type")
+    if kind == "object":
+        for key, value in (schema.get("properties") or {}).items():
+            if isinstance(value, dict):
+                fix_openapi_schema(key, value)
+    elif kind == "array" and isinstance(schema.get("items"), dict):
+        fix_openapi_schema("", schema["items"])
+    if name:
+        schema["title"] = name
+    description = str(schema.get("description", ""))
+    if USAGE_TAG in description:
+        description = description.split(USAGE_TAG, 1)[1]
+    if SHORT_TAG in description:
+        description = description.split(SHORT_TAG, 1)[0].strip()
+    if description:
+        schema["description"] = description
+    else:
+        schema.pop("description", None)
+
+
+__all__ = [
+    "check_cue_view",
+    "cue_view_object",
+    "fix_openapi_schema",
+    "go_json",
+    "imports_vela",
+    "nested",
+    "render_config_templates",
+    "render_schemas",
+    "render_yaml_views",
+    "resolve_openapi",
+]
