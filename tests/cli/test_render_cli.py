@@ -234,3 +234,10 @@ def test_render_verbose_says_what_was_skipped(capsys: Capture) -> None:
     assert "definitions/notify.cue: imports vela/* packages" in err
     _, _, quiet = veladdon(capsys, "render", str(ADDONS / "all-objects"))
     assert "skipped" not in quiet
+
+
+def test_unknown_flag_is_a_usage_error(capsys: Capture) -> None:
+    code, _, err = veladdon(capsys, "render", "--bogus", str(EXAMPLE))
+    assert code == 2
+    assert "No such option: --bogus" in err
+    assert "internal error" not in err

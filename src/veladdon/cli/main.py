@@ -102,13 +102,13 @@ def run(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return int(ExitCode.OK)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
+        # Typer may bundle its own copy of click (typer._click): match the classes by name.
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        if "Abort" in names:
             sys.stderr.write("Error: aborted\n")
             return int(ExitCode.INTERRUPTED)
-        if isinstance(exc, click.ClickException):
-            exc.show()
+        if "ClickException" in names:
+            exc.show()  # type: ignore[attr-defined]
             return int(ExitCode.USAGE)
         if debug:
             traceback.print_exc()

@@ -15,7 +15,6 @@ reported in `RenderedDefinitions.unchecked`, never silently passed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +24,7 @@ from veladdon.addon.yamlutil import YamlError, load_yaml
 from veladdon.cue.definition_source import DefinitionError, DefinitionSource, split_definition
 from veladdon.cue.evaluator import CueError, CueFile, Evaluator
 from veladdon.cue.lexer import CueSyntaxError
-from veladdon.cue.source import read_header, top_level_fields, with_package
+from veladdon.cue.source import Import, read_header, top_level_fields, unused_imports, with_package
 from veladdon.errors import InputError
 from veladdon.render.extras import check_cue_view, cue_view_object, imports_vela, nested
 
@@ -178,16 +177,16 @@ def render_definitions(addon: Addon, namespace: str, evaluator: Evaluator) -> Re
 
 def _header_file(source: SourceFile, split: DefinitionSource, index: int) -> CueFile:
     """The header as `_veladdon_d<i>: {...}`, padded so that it starts on its original line."""
-    used = [
-        imp
-        for imp in read_header(source.text).imports
-        if re.search(rf"\b{re.escape(imp.name)}\.", split.header_text)
-    ]
-    first = "package main"
-    for imp in used:
-        first += f", import {imp.alias + ' ' if imp.alias else ''}{_quote(imp.path)}"
     padding = "\n" * max(1, split.header_span.line - 1)
-    text = f"{first}{padding}_veladdon_d{index}: {split.header_text}\n"
+    body = f"{padding}_veladdon_d{index}: {split.header_text}\n"
+
+    def with_imports(imports: list[Import]) -> str:
+        specs = "".join(f", import {i.alias + ' ' if i.alias else ''}{_quote(i.path)}" for i in imports)
+        return f"package main{specs}{body}"
+
+    imports = list(read_header(source.text).imports)
+    unused = {(i.alias, i.path) for i in unused_imports(with_imports(imports))}
+    text = with_imports([i for i in imports if (i.alias, i.path) not in unused])
     return CueFile(f"_veladdon/header{index}.cue", text, origin=str(source.path))
 
 
@@ -209,9 +208,33 @@ def _template_file(source: SourceFile, split: DefinitionSource, index: int) -> s
                 replacement = f"_veladdon_t{index}"
                 chars[label.start : label.end] = list(replacement.ljust(label.end - label.start))
             continue
-        for pos in range(decl.span.start, decl.span.end):
-            if chars[pos] != "\n":
-                chars[pos] = " "
+        _blank(chars, decl.span.start, decl.span.end)
+    return _drop_unused_imports("".join(chars))
+
+
+def _blank(chars: list[str], start: int, end: int) -> None:
+    for pos in range(start, end):
+        if chars[pos] != "\n":
+            chars[pos] = " "
+
+
+def _drop_unused_imports(text: str) -> str:
+    """Blank imports only the (removed) header used: CUE rejects unused imports."""
+    unused = unused_imports(text)
+    if not unused:
+        return text
+    chars = list(text)
+    decls = [d for d in top_level_fields(text) if d.kind == "import"]
+    imports = read_header(text).imports
+    for imp in unused:
+        decl = next((d for d in decls if d.span.start <= imp.span.start < d.span.end), None)
+        if decl is None:
+            continue
+        inside = [i for i in imports if decl.span.start <= i.span.start < decl.span.end]
+        if len(inside) == 1:
+            _blank(chars, decl.span.start, decl.span.end)
+        else:
+            _blank(chars, imp.span.start, imp.span.end)
     return "".join(chars)
 
 
