@@ -25,8 +25,8 @@ demo: install
 	$(BIN)/veladdon render examples/redis-operator
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -49,6 +49,8 @@ kubeapi: install
 
 bench: install
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/lint.py
+	$(BIN)/python bench/kubeapi.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

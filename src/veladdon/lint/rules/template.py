@@ -1,0 +1,178 @@
+"""Template rules: the Application template compiles and renders into a well-formed Application, and
+`outputs` into Kubernetes objects (checked on the render with default parameters)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from veladdon.addon.model import SourceFile
+from veladdon.cue.evaluator import CueError
+from veladdon.lint.context import LintContext
+from veladdon.lint.model import Severity
+from veladdon.lint.positions import locate_in
+from veladdon.lint.registry import check, define
+from veladdon.lint.rules.parameters import PA04, in_definitions, render_error_rule
+
+TP01 = define(
+    "TP01",
+    "template.compile",
+    Severity.ERROR,
+    "template.cue (with parameter.cue and the CUE resources) compiles and renders",
+    """Every CUE error of the template package and of stand-alone CUE components, at its own file and
+    line: a reference that does not resolve, conflicting values, a syntax error. Errors caused by
+    missing parameter values are PA04's.""",
+    area="Template",
+    needs=("addon", "cue"),
+)
+TP02 = define(
+    "TP02",
+    "template.application",
+    Severity.ERROR,
+    "`output` is an Application whose components each have a name and a type",
+    """`template.cue`'s `output` (or template.yaml) must be a `core.oam.dev/v1beta1` Application; a
+    component without `name` or `type` is rejected by the KubeVela webhook when the addon is enabled.""",
+    area="Template",
+    needs=("addon", "cue"),
+)
+TP03 = define(
+    "TP03",
+    "template.component-names",
+    Severity.ERROR,
+    "Component names are unique in the rendered Application",
+    """Components are addressed by name (workflow steps, policies, `bind-component`); KubeVela rejects
+    an Application with two components of one name. The generated `<addon>-resources` and
+    `<ns>-namespace` components count too.""",
+    area="Template",
+    needs=("addon", "cue"),
+)
+TP04 = define(
+    "TP04",
+    "template.outputs",
+    Severity.ERROR,
+    "Each `outputs` value is a Kubernetes object with apiVersion, kind and metadata.name",
+    """`outputs` objects are applied beside the Application as they are; without these fields the apply
+    fails.""",
+    area="Template",
+    needs=("addon", "cue"),
+)
+TP05 = define(
+    "TP05",
+    "template.render-warning",
+    Severity.WARNING,
+    "The render produces no warnings",
+    """Things upstream silently overrides or ignores while rendering: an Application name or namespace
+    set in the template (always replaced by `addon-<name>` in vela-system), both a legacy and a global
+    parameter file, a `deployTo` shadowed by a topology policy.""",
+    area="Template",
+    needs=("addon", "cue"),
+)
+
+APP_API = "core.oam.dev/v1beta1"
+
+
+def _template_sources(ctx: LintContext) -> list[SourceFile | None]:
+    assert ctx.addon is not None
+    return [ctx.addon.template_cue, ctx.addon.template_yaml, *ctx.addon.cue_resources]
+
+
+def _at(ctx: LintContext, *needles: str) -> tuple[SourceFile | str, int | None, int | None]:
+    found = locate_in(_template_sources(ctx), *needles)
+    if found is not None:
+        return found
+    assert ctx.addon is not None
+    source = ctx.addon.template_cue or ctx.addon.template_yaml
+    return (source, 1, None) if source is not None else ("", None, None)
+
+
+def _at_path(ctx: LintContext, message: str) -> tuple[SourceFile | str, int | None, int | None]:
+    """CUE prints some errors (incomplete values) without a position but with the field's path: find
+    the path's last label in the template files."""
+    path = message.split(":", 1)[0].strip()
+    labels = [part for part in path.split(".") if part and not part.isdigit()]
+    if not labels or " " in path:
+        return _at(ctx, "output:")
+    return _at(ctx, f"{labels[-1]}:", "output:")
+
+
+@check(PA04, TP01, TP02, TP03, TP04, TP05)
+def rendered(ctx: LintContext) -> None:
+    if ctx.addon is None:
+        return
+    if not any(ctx.active(r) for r in ("PA04", "TP01", "TP02", "TP03", "TP04", "TP05")):
+        return
+    outcome = ctx.render()
+    exc = outcome.error
+    if exc is not None:
+        if isinstance(exc, CueError):
+            for diag in exc.diagnostics:
+                pos = diag.primary
+                if pos is not None and in_definitions(ctx, pos.file):
+                    continue
+                rule = render_error_rule(exc, diag.role)
+                if pos is None:
+                    file, line, col = _at_path(ctx, diag.message)
+                    ctx.report(rule, diag.message, file, line, col)
+                    continue
+                prefix = "does not render with default parameters: " if rule == "PA04" else ""
+                ctx.report(
+                    rule, f"{prefix}{diag.message}", pos.file if pos else "", pos.line if pos else None,
+                    pos.col if pos else None,
+                )  # fmt: skip
+        elif not in_definitions(ctx, exc.path):
+            rule = render_error_rule(exc)
+            ctx.report_error(rule, exc, ctx.addon.template_cue or ctx.addon.template_yaml)
+        return
+    result = outcome.result
+    assert result is not None
+    app = result.application
+    has_template = ctx.addon.template_cue is not None or ctx.addon.template_yaml is not None
+    if has_template and (app.get("apiVersion") != APP_API or app.get("kind") != "Application"):
+        found = f"{app.get('apiVersion')!r}/{app.get('kind')!r}"
+        ctx.report(
+            "TP02", f"the template must be a {APP_API} Application, found {found}", *_at(ctx, "output:")
+        )
+    components = (app.get("spec") or {}).get("components") or []
+    names: list[str] = []
+    for index, comp in enumerate(components):
+        if not isinstance(comp, dict):
+            ctx.report("TP02", f"component #{index + 1} is not an object", *_at(ctx, "components"))
+            continue
+        name, kind = comp.get("name"), comp.get("type")
+        if not isinstance(name, str) or not name:
+            ctx.report("TP02", f"component #{index + 1} has no name", *_at(ctx, "components"))
+        else:
+            names.append(name)
+        if not isinstance(kind, str) or not kind:
+            where = (
+                _at(ctx, f'"{name}"', "components")
+                if isinstance(name, str) and name
+                else _at(ctx, "components")
+            )
+            ctx.report("TP02", f"component {name or '#' + str(index + 1)!r} has no type", *where)
+    for name, count in sorted(Counter(names).items()):
+        if count > 1:
+            ctx.report(
+                "TP03", f"component name {name!r} is used by {count} components; names must be unique",
+                *_at(ctx, f'"{name}"', "components"),
+            )  # fmt: skip
+    for obj in result.outputs:
+        _check_output(ctx, obj)
+    for warning in result.warnings:
+        if warning.startswith("godef/"):
+            continue  # ST03 reports it
+        ctx.report("TP05", warning, *_at(ctx, "metadata:", "output:"))
+
+
+def _check_output(ctx: LintContext, obj: dict[str, Any]) -> None:
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    key = (meta or {}).get("labels", {}).get("addons.oam.dev/auxiliary-name", "?")
+    missing = [f for f in ("apiVersion", "kind") if not obj.get(f)]
+    if not (meta or {}).get("name"):
+        missing.append("metadata.name")
+    if missing:
+        ctx.report(
+            "TP04",
+            f"outputs.{key} is not a Kubernetes object: no {', '.join(missing)}",
+            *_at(ctx, f"{key}:", "outputs"),
+        )
