@@ -120,11 +120,12 @@ def test_warm_run_comes_from_the_cache(tmp_path: Path, lint_evaluator: Evaluator
 
 
 def test_clear_cache(capsys: Capture, private_cache: Path) -> None:
-    (private_cache / "ab").mkdir(parents=True)
-    (private_cache / "ab" / "x.json").write_text("{}")
+    lint_cache = private_cache / "lint"
+    (lint_cache / "ab").mkdir(parents=True)
+    (lint_cache / "ab" / "x.json").write_text("{}")
     code, _, err = veladdon(capsys, "lint", "--clear-cache")
     assert code == 0 and "cleared" in err
-    assert not private_cache.exists()
+    assert not lint_cache.exists()
 
 
 def test_parallel_jobs_give_the_same_report(tmp_path: Path) -> None:

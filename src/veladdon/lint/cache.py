@@ -1,6 +1,6 @@
 """A content-addressed cache of lint findings, so an unchanged addon costs a hash instead of CUE runs.
 
-Where: `$VELADDON_CACHE_DIR`, else `$XDG_CACHE_HOME/veladdon/lint`, else `~/.cache/veladdon/lint`.
+Where: `$VELADDON_CACHE_DIR/lint`, else `$XDG_CACHE_HOME/veladdon/lint`, else `~/.cache/veladdon/lint`.
 Clear it with `veladdon lint --clear-cache` (or delete the folder); bypass it with `--no-cache`.
 
 The key covers everything a finding can depend on: every file of the addon folder (path and bytes,
@@ -26,16 +26,13 @@ from veladdon.cue.evaluator import Evaluator
 from veladdon.errors import EvaluatorError
 from veladdon.lint.context import LintOptions, RawFinding
 from veladdon.lint.rules.structure import walk
+from veladdon.paths import cache_dir
 
 FORMAT = 1  # bump when the stored layout or any rule's behaviour changes within one veladdon version
 
 
 def default_cache_dir() -> Path:
-    explicit = os.environ.get("VELADDON_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "veladdon" / "lint"
+    return cache_dir("lint")
 
 
 def evaluator_key(evaluator: Evaluator) -> str:
