@@ -1,7 +1,8 @@
-"""Shared flag types: addon values (`KEY=VALUE`, `--set`, `-f`)."""
+"""Shared flag types: addon values (`KEY=VALUE`, `--set`, `-f`), cluster selection, output format."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,3 +30,21 @@ def collect(values: list[str] | None, set_args: list[str] | None, files: list[Pa
     from veladdon.addon.values import combine
 
     return combine(files or [], set_args or [], values or [], None)
+
+
+Kubeconfig = Annotated[
+    str | None,
+    typer.Option(
+        "--kubeconfig", metavar="FILE", help="Kubeconfig file (else $KUBECONFIG, else ~/.kube/config)."
+    ),
+]
+Context = Annotated[str | None, typer.Option("--context", metavar="NAME", help="Kubeconfig context to use.")]
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+
+
+Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="Output format.")]

@@ -1,0 +1,160 @@
+"""What an enabled addon looks like in a cluster: its Application, stored parameters, phase, and
+the objects veladdon applied for it (spec §0, §6.7, §8.1)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from veladdon.kube.cluster import APP_API_VERSION, Cluster
+
+APP_PREFIX = "addon-"
+LABEL_NAME = "addons.oam.dev/name"
+LABEL_VERSION = "addons.oam.dev/version"
+LABEL_REGISTRY = "addons.oam.dev/registry"
+PUBLISH_VERSION = "app.oam.dev/publishVersion"
+SECRET_KEY = "addonParameterDataKey"
+# veladdon's own bookkeeping on the Application: what it applied (to prune and to disable what garbage
+# collection cannot reach), and the rendered NOTES (for `status`).
+OBJECTS_ANNOTATION = "veladdon.dev/objects"
+NOTES_ANNOTATION = "veladdon.dev/notes"
+DEFINITION_KINDS = {
+    "addon.oam.dev/componentDefinitions": "ComponentDefinition",
+    "addon.oam.dev/traitDefinitions": "TraitDefinition",
+    "addon.oam.dev/workflowStepDefinitions": "WorkflowStepDefinition",
+    "addon.oam.dev/policyDefinitions": "PolicyDefinition",
+}
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """One object veladdon applied for an addon. `adopted`: it existed before (a Namespace, say)
+    and is left in place when the addon is disabled."""
+
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None = None
+    adopted: bool = False
+
+    @classmethod
+    def of(cls, obj: dict[str, Any], *, adopted: bool = False) -> ObjectRef:
+        meta = obj.get("metadata", {})
+        return cls(obj["apiVersion"], obj["kind"], meta.get("name", ""), meta.get("namespace"), adopted)
+
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.api_version, self.kind, self.namespace or "", self.name)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
+        if self.namespace:
+            data["namespace"] = self.namespace
+        if self.adopted:
+            data["adopted"] = True
+        return data
+
+    def __str__(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+def app_name(addon: str) -> str:
+    return APP_PREFIX + addon
+
+
+def secret_name(addon: str) -> str:
+    return f"addon-secret-{addon}"
+
+
+def find_app(cluster: Cluster, addon: str, namespace: str) -> dict[str, Any] | None:
+    """`addon-<name>`, else the legacy KubeVela 1.1 name `<name>` (spec §7 step 1)."""
+    app = cluster.get(APP_API_VERSION, "Application", app_name(addon), namespace)
+    if app is None:
+        legacy = cluster.get(APP_API_VERSION, "Application", addon, namespace)
+        if legacy is not None and (legacy.get("metadata", {}).get("labels") or {}).get(LABEL_NAME):
+            return legacy
+    return app
+
+
+def phase(app: dict[str, Any] | None) -> str:
+    """Spec §8.1: disabled, suspend, enabled, disabling or enabling."""
+    if app is None:
+        return "disabled"
+    status = app.get("status") or {}
+    if (status.get("workflow") or {}).get("suspend"):
+        return "suspend"
+    return {"running": "enabled", "deleting": "disabling"}.get(str(status.get("status", "")), "enabling")
+
+
+def recorded_objects(app: dict[str, Any] | None) -> list[ObjectRef]:
+    """The objects the last `veladdon enable` applied (empty for addons enabled by `vela`)."""
+    if app is None:
+        return []
+    raw = (app.get("metadata", {}).get("annotations") or {}).get(OBJECTS_ANNOTATION)
+    if not raw:
+        return []
+    try:
+        items = json.loads(raw)
+    except ValueError:
+        return []
+    refs = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and {"apiVersion", "kind", "name"} <= item.keys():
+            refs.append(
+                ObjectRef(
+                    str(item["apiVersion"]),
+                    str(item["kind"]),
+                    str(item["name"]),
+                    item.get("namespace"),
+                    bool(item.get("adopted", False)),
+                )
+            )
+    return refs
+
+
+def encode_objects(refs: list[ObjectRef]) -> str:
+    return json.dumps([r.to_json() for r in sorted(refs, key=ObjectRef.key)], separators=(",", ":"))
+
+
+def definitions_of(app: dict[str, Any]) -> dict[str, list[str]]:
+    """Definition kind → names, from the `addon.oam.dev/*Definitions` annotations (spec §5.13)."""
+    annotations = app.get("metadata", {}).get("annotations") or {}
+    out: dict[str, list[str]] = {}
+    for key, kind in DEFINITION_KINDS.items():
+        names = [n for n in str(annotations.get(key, "")).split(",") if n]
+        if names:
+            out[kind] = names
+    return out
+
+
+def stored_args(cluster: Cluster, addon: str, namespace: str) -> dict[str, Any]:
+    """The parameters stored by the last enable (spec §6.7: JSON, or the legacy one-key-per-value form)."""
+    secret = cluster.get("v1", "Secret", secret_name(addon), namespace)
+    if secret is None:
+        return {}
+    data = secret.get("data") or {}
+    decoded: dict[str, str] = {}
+    for key, value in data.items():
+        try:
+            decoded[key] = base64.b64decode(value or "").decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            continue
+    if SECRET_KEY in decoded:
+        try:
+            args = json.loads(decoded[SECRET_KEY])
+        except ValueError:
+            return {}
+        return args if isinstance(args, dict) else {}
+    return dict(decoded)
+
+
+def installed_addons(cluster: Cluster, namespace: str) -> dict[str, str]:
+    """Addon name → version, for Applications with both addon labels (spec §6.6 step 1)."""
+    out: dict[str, str] = {}
+    for app in cluster.list(APP_API_VERSION, "Application", namespace=namespace, label_selector=LABEL_NAME):
+        labels = app.get("metadata", {}).get("labels") or {}
+        if labels.get(LABEL_NAME) and labels.get(LABEL_VERSION):
+            out[labels[LABEL_NAME]] = labels[LABEL_VERSION]
+    return out

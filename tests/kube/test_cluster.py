@@ -1,0 +1,105 @@
+"""The cluster connection: kubeconfig loading, typed errors, retries, server-side apply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.kubeapi.fixtures import KubeTarget
+from veladdon.errors import ClusterError
+from veladdon.kube.cluster import Cluster, Conflict, NotInstalled
+
+
+def connect(kube: KubeTarget) -> Cluster:
+    return Cluster.connect(str(kube.kubeconfig), kube.context)
+
+
+def test_apply_get_list_delete(kube: KubeTarget) -> None:
+    ns = kube.namespace()
+    with connect(kube) as cluster:
+        cm = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "one", "namespace": ns, "labels": {"app": "x"}},
+            "data": {"a": "1"},
+        }
+        created = cluster.apply(cm)
+        assert created["metadata"]["uid"]
+        managers = [m["manager"] for m in created["metadata"]["managedFields"]]
+        assert managers == ["veladdon"]
+        assert cluster.get("v1", "ConfigMap", "one", ns) is not None
+        assert [
+            o["metadata"]["name"]
+            for o in cluster.list("v1", "ConfigMap", namespace=ns, label_selector="app=x")
+        ] == ["one"]
+        assert cluster.delete("v1", "ConfigMap", "one", ns) is True
+        assert cluster.delete("v1", "ConfigMap", "one", ns) is False
+        assert cluster.get("v1", "ConfigMap", "one", ns) is None
+
+
+def test_dry_run_changes_nothing(kube: KubeTarget) -> None:
+    ns = kube.namespace()
+    with connect(kube) as cluster:
+        cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dry", "namespace": ns}}
+        cluster.apply(cm, dry_run=True)
+        assert cluster.get("v1", "ConfigMap", "dry", ns) is None
+
+
+def test_conflict_with_another_manager(kube: KubeTarget) -> None:
+    ns = kube.namespace()
+    core = kube.api_client()
+    from kubernetes import client
+
+    client.CoreV1Api(core).create_namespaced_config_map(
+        ns, {"metadata": {"name": "theirs"}, "data": {"a": "mine"}}, field_manager="kubectl"
+    )
+    with connect(kube) as cluster:
+        cm = {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "theirs", "namespace": ns},
+            "data": {"a": "ours"},
+        }
+        with pytest.raises(Conflict):
+            cluster.apply(cm)
+        taken = cluster.apply(cm, force=True)
+        assert taken["data"] == {"a": "ours"}
+
+
+def test_kubevela_missing(kube: KubeTarget) -> None:
+    with connect(kube) as cluster, pytest.raises(NotInstalled) as err:
+        cluster.require_kubevela()
+    assert "KubeVela is not installed in this cluster (no core.oam.dev/v1beta1 Application)" in str(err.value)
+
+
+def test_5xx_is_retried_once(kube: KubeTarget) -> None:
+    ns = kube.namespace()
+    with connect(kube) as cluster:
+        cluster.resource("v1", "ConfigMap")
+        kube.inject_fault(method="PATCH", path_contains="configmaps", status=503, times=1)
+        cluster.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "r", "namespace": ns}})
+        assert cluster.stats.retries == 1
+
+
+def test_unreachable_cluster(tmp_path: Path) -> None:
+    from tests.kubeapi.fixtures import write_kubeconfig
+
+    config = write_kubeconfig(tmp_path / "config", "http://127.0.0.1:9", "dead")
+    with Cluster.connect(str(config), "dead") as cluster, pytest.raises(ClusterError) as err:
+        cluster.server_version()
+    assert "cannot reach the cluster dead (http://127.0.0.1:9)" in str(err.value)
+    assert err.value.exit_code == 5
+
+
+def test_bad_kubeconfig_and_unknown_context(tmp_path: Path, kube: KubeTarget) -> None:
+    with pytest.raises(ClusterError) as err:
+        Cluster.connect(str(tmp_path / "missing"), None)
+    assert "does not exist" in str(err.value)
+    bad = tmp_path / "bad"
+    bad.write_text("not: [valid")
+    with pytest.raises(ClusterError):
+        Cluster.connect(str(bad), None)
+    with pytest.raises(ClusterError) as err:
+        Cluster.connect(str(kube.kubeconfig), "no-such-context")
+    assert "no-such-context" in str(err.value)
