@@ -69,7 +69,7 @@ def _register() -> None:
     """Each command module adds itself; their heavy imports happen inside the commands."""
     import importlib
 
-    for name in ("render", "lint", "init", "params"):
+    for name in ("render", "lint", "init", "params", "cluster", "lifecycle", "package", "registry"):
         try:
             module = importlib.import_module(f"veladdon.cli.{name}")
         except ModuleNotFoundError as exc:
@@ -82,10 +82,21 @@ def _register() -> None:
 _register()
 
 
+def _normalise(args: list[str]) -> list[str]:
+    """A bare `--dry-run` means `--dry-run=client`, as in kubectl (click has no optional values)."""
+    out = []
+    for index, arg in enumerate(args):
+        following = args[index + 1] if index + 1 < len(args) else ""
+        out.append(
+            "--dry-run=client" if arg == "--dry-run" and following not in ("client", "server") else arg
+        )
+    return out
+
+
 def run(argv: list[str] | None = None) -> int:
     """Entry point: one line per error on stderr and the documented exit code; never a traceback
     unless --debug or VELADDON_DEBUG=1."""
-    args = sys.argv[1:] if argv is None else argv
+    args = _normalise(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args or os.environ.get("VELADDON_DEBUG", "") not in ("", "0", "false")
     try:
         rc = app(args=args, prog_name="veladdon", standalone_mode=False)

@@ -1,0 +1,294 @@
+"""`enable`, `upgrade` and `diff`: the commands that install an addon folder into a cluster."""
+
+from __future__ import annotations
+
+import re
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from veladdon.cli.console import Terminal
+from veladdon.cli.options import Context, Kubeconfig, SetArgs, Values, ValuesFiles
+from veladdon.errors import ExitCode, InputError
+
+if TYPE_CHECKING:
+    from veladdon.kube.cluster import Cluster
+    from veladdon.kube.enable import EnableOptions, EnableReport
+
+
+class DryRun(StrEnum):
+    client = "client"
+    server = "server"
+
+
+Clusters = Annotated[
+    str | None, typer.Option("-c", "--clusters", help="Clusters to install to: `a,b` or `{a,b}`.")
+]
+Override = Annotated[
+    bool, typer.Option("--override-definitions", help="Take over definitions that already exist.")
+]
+SkipVersion = Annotated[
+    bool,
+    typer.Option(
+        "-s", "--skip-version-validating", help="Skip the KubeVela/Kubernetes version requirements."
+    ),
+]
+Wait = Annotated[bool, typer.Option("--wait/--no-wait", help="Wait until the addon's Application runs.")]
+Timeout = Annotated[str, typer.Option("--timeout", help="How long to wait: 30s, 5m, 1h.")]
+ForceConflicts = Annotated[
+    bool, typer.Option("--force-conflicts", help="Take over fields another manager changed.")
+]
+ResetValues = Annotated[
+    bool, typer.Option("--reset-values", help="Ignore the parameters stored by the previous enable.")
+]
+Yes = Annotated[bool, typer.Option("-y", "--yes", help="Answer yes to every question.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="enable")(enable_cmd)
+    app.command(name="upgrade")(upgrade_cmd)
+    app.command(name="diff")(diff_cmd)
+
+
+def parse_duration(text: str) -> float:
+    """`90`, `30s`, `5m`, `1h30m` → seconds."""
+    match = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s?)?", text.strip())
+    if not text.strip() or match is None:
+        raise InputError(f"--timeout {text!r} is not a duration", hint="write e.g. 30s, 5m or 1h")
+    hours, minutes, seconds = match.groups()
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)
+
+
+def _connect(kubeconfig: str | None, context: str | None) -> Cluster:
+    from veladdon.kube.cluster import Cluster
+
+    return Cluster.connect(kubeconfig, context)
+
+
+def _options(
+    values: list[str] | None,
+    set_args: list[str] | None,
+    values_files: list[Path] | None,
+    clusters: str | None,
+    **kwargs: Any,
+) -> EnableOptions:
+    from veladdon.addon.model import system_namespace
+    from veladdon.addon.values import combine
+    from veladdon.kube.enable import EnableOptions
+
+    args = combine(values_files or [], set_args or [], values or [], clusters)
+    return EnableOptions(args=args, system_namespace=system_namespace(), **kwargs)
+
+
+def _check_path(path: Path) -> None:
+    text = str(path)
+    if not path.exists():
+        raise InputError(
+            f"addon directory {text} not found in local file system",
+            hint="give an addon folder (enabling by name from a registry: see `veladdon registry`)",
+        )
+    if not path.is_dir():
+        raise InputError(f"{text} is not addon dir", hint="give the addon's folder, not a file inside it")
+
+
+def enable_cmd(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The addon folder.", show_default=False)],
+    values: Values = None,
+    set_args: SetArgs = None,
+    values_files: ValuesFiles = None,
+    clusters: Clusters = None,
+    override_definitions: Override = False,
+    skip_version_validating: SkipVersion = False,
+    dry_run: Annotated[
+        DryRun | None,
+        typer.Option("--dry-run", help="client: print what would be applied; server: ask the API server."),
+    ] = None,
+    wait: Wait = True,
+    timeout: Timeout = "10m",
+    force_conflicts: ForceConflicts = False,
+    reset_values: ResetValues = False,
+    yes: Yes = False,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+) -> None:
+    """Enable an addon from a local folder: checks, then the Application and everything it owns."""
+    _run(
+        ctx, path, values, set_args, values_files, clusters, kubeconfig, context, wait, timeout, yes,
+        upgrade=False, override_definitions=override_definitions,
+        skip_version_check=skip_version_validating, dry_run=dry_run.value if dry_run else None,
+        force_conflicts=force_conflicts, reset_values=reset_values,
+    )  # fmt: skip
+
+
+def upgrade_cmd(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The addon folder.", show_default=False)],
+    values: Values = None,
+    set_args: SetArgs = None,
+    values_files: ValuesFiles = None,
+    clusters: Clusters = None,
+    override_definitions: Override = False,
+    skip_version_validating: SkipVersion = False,
+    wait: Wait = True,
+    timeout: Timeout = "10m",
+    force_conflicts: ForceConflicts = False,
+    reset_values: ResetValues = False,
+    yes: Yes = False,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+) -> None:
+    """Upgrade an enabled addon from a folder, keeping its stored parameters (new ones override)."""
+    _run(
+        ctx, path, values, set_args, values_files, clusters, kubeconfig, context, wait, timeout, yes,
+        upgrade=True, override_definitions=override_definitions,
+        skip_version_check=skip_version_validating, dry_run=None,
+        force_conflicts=force_conflicts, reset_values=reset_values,
+    )  # fmt: skip
+
+
+def _run(
+    ctx: typer.Context,
+    path: Path,
+    values: list[str] | None,
+    set_args: list[str] | None,
+    values_files: list[Path] | None,
+    clusters: str | None,
+    kubeconfig: str | None,
+    context: str | None,
+    wait: bool,
+    timeout: str,
+    yes: bool,
+    **kwargs: Any,
+) -> None:
+    from veladdon.addon.yamlutil import dump_yaml
+    from veladdon.cue.evaluator import default_evaluator
+    from veladdon.kube.enable import enable
+
+    term: Terminal = ctx.obj
+    seconds = parse_duration(timeout)
+    _check_path(path)
+    options = _options(values, set_args, values_files, clusters, **kwargs)
+    evaluator = default_evaluator(term.cue_path)
+    evaluator.warm()
+    with _connect(kubeconfig, context) as cluster:
+        _confirm_clusters(term, cluster, path, options, yes)
+        report = enable(cluster, path, options, evaluator=evaluator, report=term.info)
+        for warning in report.warnings:
+            term.warn(warning)
+        if options.dry_run == "client":
+            assert report.rendered is not None
+            term.write("---\n".join(dump_yaml(obj) for obj in report.rendered.objects()))
+            return
+        for dep in report.dependencies:
+            _print_outcomes(term, dep)
+            term.write(f"Addon {dep.addon} enabled successfully.\n")
+        _print_outcomes(term, report)
+        if options.dry_run == "server":
+            term.write(f"Addon {report.addon}: server dry run, nothing was changed.\n")
+            return
+        if wait:
+            _wait(term, cluster, report, options.system_namespace, seconds)
+    verb = "upgraded" if options.upgrade else "enabled"
+    term.write(f"Addon {report.addon} {verb} successfully.\n")
+    if report.notes:
+        term.write(report.notes.rstrip("\n") + "\n")
+
+
+def _print_outcomes(term: Terminal, report: EnableReport) -> None:
+    for outcome in report.outcomes:
+        term.write(f"{outcome}\n")
+
+
+def _wait(term: Terminal, cluster: Cluster, report: EnableReport, namespace: str, seconds: float) -> None:
+    from veladdon.kube.enable import wait_running
+
+    interactive = sys.stderr.isatty() and term.color is not False
+    if interactive:
+        with term.err.status(f"Waiting for {report.app_name} to run…") as status:
+            result = wait_running(
+                cluster, report.app_name, namespace, timeout=seconds,
+                progress=lambda phase, left: status.update(
+                    f"Waiting for {report.app_name}: phase {phase} ({left:.0f}s left)"
+                ),
+            )  # fmt: skip
+    else:
+        last: list[str] = []
+
+        def progress(phase: str, _left: float) -> None:
+            if not last or last[-1] != phase:
+                term.info(f"waiting for {report.app_name}: phase {phase}")
+                last.append(phase)
+
+        result = wait_running(cluster, report.app_name, namespace, timeout=seconds, progress=progress)
+    if result.message:
+        term.info(result.message)
+
+
+def _confirm_clusters(
+    term: Terminal, cluster: Cluster, path: Path, options: EnableOptions, yes: bool
+) -> None:
+    """Spec §6.1: narrowing `clusters` uninstalls the addon from the ones left out; ask first."""
+    new = options.args.get("clusters")
+    if not isinstance(new, list) or yes:
+        return
+    from veladdon.addon.loader import load_addon
+    from veladdon.kube.addons import find_app
+
+    app = find_app(cluster, load_addon(path).name, options.system_namespace)
+    if app is None:
+        return
+    resources = (app.get("status") or {}).get("appliedResources") or []
+    current = sorted({str(r.get("cluster") or "local") for r in resources})
+    dropped = [c for c in current if c not in new]
+    if not dropped:
+        return
+    message = (
+        f"the addon is installed on clusters [{', '.join(current)}]; this will uninstall it from "
+        f"[{', '.join(dropped)}]"
+    )
+    if not sys.stdin.isatty():
+        raise InputError(message, hint="pass -y to confirm")
+    if not typer.confirm(message + ". Continue?", default=False):
+        raise typer.Exit(int(ExitCode.FAILED))
+
+
+def diff_cmd(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The addon folder.", show_default=False)],
+    values: Values = None,
+    set_args: SetArgs = None,
+    values_files: ValuesFiles = None,
+    clusters: Clusters = None,
+    override_definitions: Override = False,
+    skip_version_validating: SkipVersion = False,
+    reset_values: ResetValues = False,
+    show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Show Secret values.")] = False,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+) -> None:
+    """Show what `enable` would change. Exit 0: nothing; 3: changes pending."""
+    from veladdon.cue.evaluator import default_evaluator
+    from veladdon.kube.diff import diff_addon
+
+    term: Terminal = ctx.obj
+    _check_path(path)
+    options = _options(
+        values, set_args, values_files, clusters,
+        override_definitions=override_definitions, skip_version_check=skip_version_validating,
+        reset_values=reset_values,
+    )  # fmt: skip
+    evaluator = default_evaluator(term.cue_path)
+    evaluator.warm()
+    with _connect(kubeconfig, context) as cluster:
+        diffs = diff_addon(cluster, path, options, evaluator=evaluator, show_secrets=show_secrets)
+    changed = [d for d in diffs if d.action != "unchanged"]
+    for item in diffs:
+        term.info(f"{item.ref} {item.action}")
+    for item in changed:
+        term.write(item.diff)
+    if changed:
+        raise typer.Exit(int(ExitCode.CHANGES))

@@ -1,0 +1,690 @@
+"""`enable` and `upgrade`: install a local addon folder into a cluster (spec §6).
+
+Order of work: cluster checks (KubeVela present, system requirements, dependencies, definition
+conflicts) before anything is written; then the Application, then every auxiliary object with a
+controller owner reference to it, then the parameter Secret; then objects the previous version
+created and this one does not are deleted. Every write is a server-side apply as field manager
+`veladdon`, so running enable twice changes nothing, and a field someone else changed is a
+reported conflict. A failure part-way raises `PartialApply`, which says what was and was not done;
+the next enable repairs it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from veladdon.addon.loader import load_addon
+from veladdon.addon.model import Addon
+from veladdon.addon.values import deep_merge
+from veladdon.addon.versions import Constraint, VersionError, check_semver
+from veladdon.cue.evaluator import Evaluator
+from veladdon.errors import ExitCode, InputError, VeladdonError
+from veladdon.kube.addons import (
+    LABEL_NAME,
+    NOTES_ANNOTATION,
+    OBJECTS_ANNOTATION,
+    PUBLISH_VERSION,
+    ObjectRef,
+    encode_objects,
+    find_app,
+    installed_addons,
+    recorded_objects,
+    secret_name,
+    stored_args,
+)
+from veladdon.kube.cluster import APP_API_VERSION, Cluster, Conflict
+from veladdon.render import RenderOptions, RenderResult, notes_for, render_addon
+
+Reporter = Callable[[str], None]
+# Fields the server sets or that say nothing about what an object is: left out when deciding whether
+# an apply changed anything (a dry run returns the old resourceVersion, so that cannot tell).
+VOLATILE_METADATA = ("managedFields", "resourceVersion", "generation", "creationTimestamp", "uid", "selfLink")
+
+
+def comparable(obj: dict[str, Any] | None) -> dict[str, Any]:
+    """The object without status and server-set metadata, for change detection and diffs."""
+    if not obj:
+        return {}
+    out = {k: copy.deepcopy(v) for k, v in obj.items() if k != "status"}
+    meta = out.get("metadata")
+    if isinstance(meta, dict):
+        for key in VOLATILE_METADATA:
+            meta.pop(key, None)
+    return out
+
+
+class LiveObjects:
+    """Each live object read once per run (the conflict check, adoption and apply share reads)."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self._seen: dict[tuple[str, str, str, str], dict[str, Any] | None] = {}
+
+    def get(self, ref: ObjectRef) -> dict[str, Any] | None:
+        key = ref.key()
+        if key not in self._seen:
+            self._seen[key] = self.cluster.get(ref.api_version, ref.kind, ref.name, ref.namespace)
+        return self._seen[key]
+
+
+class RequirementError(VeladdonError):
+    """The cluster does not meet the addon's `system` requirements."""
+
+
+class DependencyMissing(VeladdonError):
+    pass
+
+
+class DefinitionConflict(VeladdonError):
+    pass
+
+
+class PartialApply(VeladdonError):
+    """Applying stopped part-way: `done` were applied, `pending` were not."""
+
+    def __init__(self, cause: VeladdonError, done: list[str], pending: list[str]) -> None:
+        summary = f"{cause.one_line()}; applied: {', '.join(done) or 'nothing'}"
+        summary += f"; not applied: {', '.join(pending) or 'nothing'}"
+        super().__init__(summary, hint="fix the cause and run the same command again: it repairs the rest")
+        self.exit_code = cause.exit_code
+        self.done = done
+        self.pending = pending
+
+
+@dataclass
+class EnableOptions:
+    args: dict[str, Any] = field(default_factory=dict)
+    system_namespace: str = "vela-system"
+    upgrade: bool = False
+    reset_values: bool = False
+    override_definitions: bool = False
+    skip_version_check: bool = False
+    dry_run: str | None = None  # None, "client" or "server"
+    force_conflicts: bool = False
+    enable_dependencies: bool = True
+    registry: str = "local"
+
+
+@dataclass
+class Outcome:
+    ref: ObjectRef
+    action: str  # created | configured | unchanged | deleted | kept (adopted, left in place)
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.action}"
+
+
+@dataclass
+class EnableReport:
+    addon: str
+    version: str
+    app_name: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    rendered: RenderResult | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    notes: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    dependencies: list[EnableReport] = field(default_factory=list)
+    upgraded: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return any(o.action != "unchanged" for o in self.outcomes)
+
+
+def enable(
+    cluster: Cluster,
+    path: str | Path,
+    options: EnableOptions,
+    *,
+    evaluator: Evaluator,
+    report: Reporter = lambda _line: None,
+    _visiting: frozenset[str] = frozenset(),
+) -> EnableReport:
+    """Enable (or upgrade) the addon folder at `path`. Nothing is written with a dry run."""
+    addon = load_addon(path)
+    name = addon.name
+    warnings: list[str] = []
+    if Path(path).resolve().name != name:
+        warnings.append(
+            f"the folder is named {Path(path).resolve().name!r} but metadata.yaml names the addon {name!r}; "
+            f"the addon is installed as {name!r}"
+        )
+    cluster.require_kubevela()
+    ns = options.system_namespace
+    existing = find_app(cluster, name, ns)
+    if options.upgrade and existing is None:
+        raise InputError(
+            f"addon {name} is not enabled in the cluster {cluster.label}",
+            hint=f"use `veladdon enable {path}`",
+        )
+
+    args = dict(options.args)
+    if existing is not None and not options.reset_values:
+        stored = stored_args(cluster, name, ns)
+        if stored and not options.upgrade and args != stored:
+            warnings.append(
+                "kept the parameters stored by the previous enable (new values override them); "
+                "--reset-values starts from the addon's defaults"
+            )
+        args = deep_merge(stored, args)
+
+    if not options.skip_version_check:
+        check_requirements(cluster, addon)
+    dependencies = _dependencies(cluster, addon, Path(path), options, evaluator, report, _visiting | {name})
+
+    render_options = RenderOptions(
+        args=args,
+        system_namespace=ns,
+        registry=options.registry,
+        upgrade=existing is not None or options.upgrade,
+    )
+    rendered = render_addon(addon, render_options, evaluator=evaluator)
+    warnings.extend(rendered.warnings)
+    live = LiveObjects(cluster)
+    if not options.override_definitions:
+        check_definition_conflicts(live, rendered, _app_name(existing, name))
+
+    result = EnableReport(
+        addon=name,
+        version=addon.metadata.version,
+        app_name=_app_name(existing, name),
+        rendered=rendered,
+        args=args,
+        warnings=warnings,
+        dependencies=dependencies,
+        upgraded=existing is not None,
+    )
+    notes, notes_warning = notes_for(addon, render_options, evaluator)
+    if notes_warning:
+        warnings.append(notes_warning)
+    result.notes = notes
+    if options.dry_run == "client":
+        return result
+    _apply_all(live, rendered, existing, result, options, report)
+    return result
+
+
+def _app_name(existing: dict[str, Any] | None, addon: str) -> str:
+    if existing is not None:
+        return str(existing["metadata"]["name"])
+    return f"addon-{addon}"
+
+
+# --- checks before anything is written ---------------------------------------------------------
+
+
+def vela_core_version(cluster: Cluster) -> str | None:
+    """The image tag of vela-core's `kubevela` container (spec §6.4), None when not found.
+
+    Upstream splits the image on the first `:`, which breaks on registries with a port
+    (`reg:5000/vela-core:v1.9.0`); the tag is what follows the last `:` after the last `/`.
+    """
+    deployments = cluster.list("apps/v1", "Deployment", label_selector="controller.oam.dev/name=vela-core")
+    if not deployments:
+        fallback = cluster.get("apps/v1", "Deployment", "kubevela-vela-core", "vela-system")
+        deployments = [fallback] if fallback else []
+    if not deployments:
+        return None
+    containers = deployments[0].get("spec", {}).get("template", {}).get("spec", {}).get("containers") or []
+    for container in containers:
+        if container.get("name") == "kubevela":
+            image = str(container.get("image", ""))
+            last = image.rsplit("/", 1)[-1]
+            return last.split(":", 1)[1].split("@", 1)[0] if ":" in last else "latest"
+    return ""
+
+
+def check_requirements(cluster: Cluster, addon: Addon) -> None:
+    """`system.vela` against the vela-core image tag and `system.kubernetes` against the server."""
+    system = addon.metadata.system
+    if system is None or not (system.vela or system.kubernetes):
+        return
+    name, version = addon.name, addon.metadata.version
+    if system.vela:
+        tag = vela_core_version(cluster)
+        if tag is None:
+            raise RequirementError(
+                "can't find a running KubeVela instance, please install it first",
+                hint="or skip the requirement check with -s",
+            )
+        if _is_version(tag) and not _satisfies(tag, system.vela):
+            raise RequirementError(
+                f"{name} {version} requires KubeVela {system.vela}, but the cluster runs {tag} "
+                "(the vela-core image tag)",
+                hint="upgrade KubeVela, pick another addon version, or skip the check with -s",
+            )
+    if system.kubernetes:
+        kube_version = cluster.server_version()
+        if _is_version(kube_version) and not _satisfies(kube_version, system.kubernetes):
+            raise RequirementError(
+                f"{name} {version} requires Kubernetes {system.kubernetes}, "
+                f"but the cluster runs {kube_version}",
+                hint="skip the check with -s if you know better",
+            )
+
+
+def _is_version(text: str) -> bool:
+    from veladdon.addon.versions import is_semver
+
+    return is_semver(text)
+
+
+def _satisfies(actual: str, constraint: str) -> bool:
+    try:
+        return check_semver(actual, constraint)
+    except VersionError as exc:
+        raise InputError(
+            f"metadata.yaml: system requirement {constraint!r} is not a constraint: {exc}"
+        ) from exc
+
+
+def _dependencies(
+    cluster: Cluster,
+    addon: Addon,
+    path: Path,
+    options: EnableOptions,
+    evaluator: Evaluator,
+    report: Reporter,
+    visiting: frozenset[str],
+) -> list[EnableReport]:
+    """Spec §6.6, fixed: every missing dependency found as a sibling folder is enabled first (all of
+    them, not just the first); the rest are listed together."""
+    deps = [d for d in addon.metadata.dependencies if d.name]
+    if not deps:
+        return []
+    installed = installed_addons(cluster, options.system_namespace)
+    problems: list[str] = []
+    to_enable: list[Path] = []
+    for dep in deps:
+        if dep.name in visiting:
+            problems.append(f"{dep.name} (a dependency cycle: {' → '.join([*sorted(visiting), dep.name])})")
+            continue
+        if dep.name in installed:
+            if dep.version and not _constraint_ok(installed[dep.name], dep.version):
+                problems.append(f"{dep.name} {dep.version} (the cluster has {installed[dep.name]})")
+            continue
+        sibling = path.resolve().parent / dep.name
+        if options.enable_dependencies and (sibling / "metadata.yaml").is_file():
+            to_enable.append(sibling)
+        else:
+            want = f" {dep.version}" if dep.version else ""
+            problems.append(f"{dep.name}{want} (not enabled, and no folder {sibling})")
+    if problems:
+        raise DependencyMissing(
+            f"{addon.name} needs addons that are not enabled: {'; '.join(problems)}",
+            hint="enable them first (`veladdon enable DIR`), or keep their folders beside this one",
+        )
+    if options.dry_run:
+        if to_enable:
+            report(
+                "dry run: dependencies are not enabled; they would be: "
+                + ", ".join(p.name for p in to_enable)
+            )
+        return []
+    reports = []
+    clusters = options.args.get("clusters")
+    for folder in to_enable:
+        report(f"enabling dependency {folder.name} from {folder}")
+        dep_options = copy.copy(options)
+        dep_options.args = {"clusters": clusters} if clusters else {}
+        dep_options.upgrade = False
+        reports.append(
+            enable(cluster, folder, dep_options, evaluator=evaluator, report=report, _visiting=visiting)
+        )
+    return reports
+
+
+def _constraint_ok(version: str, constraint: str) -> bool:
+    try:
+        return Constraint.parse(constraint).check(version)
+    except VersionError:
+        return False
+
+
+def check_definition_conflicts(objects: LiveObjects, rendered: RenderResult, app_name: str) -> None:
+    """Spec §6.8 step 4: a definition that exists and belongs to nobody or to another addon."""
+    messages = []
+    for obj in rendered.definitions():
+        meta = obj["metadata"]
+        live = objects.get(ObjectRef.of(obj))
+        if live is None:
+            continue
+        owner = _controller(live)
+        if owner is None or owner.get("kind") != "Application":
+            messages.append(f"definition: {meta['name']} already exist and not belong to any addon")
+        elif owner.get("name") != app_name:
+            other = str(owner.get("name", "")).removeprefix("addon-")
+            messages.append(f"definition: {meta['name']} in this addon already exist in {other}")
+    if messages:
+        raise DefinitionConflict("; ".join(messages), hint="use --override-definitions to take them over")
+
+
+def _controller(obj: dict[str, Any]) -> dict[str, Any] | None:
+    for ref in obj.get("metadata", {}).get("ownerReferences") or []:
+        if ref.get("controller"):
+            return dict(ref)
+    return None
+
+
+# --- applying --------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What an enable writes, in order, before any owner uid is known."""
+
+    app: dict[str, Any]  # the Application with veladdon's bookkeeping annotations
+    items: list[tuple[ObjectRef, dict[str, Any]]]  # auxiliary objects, then the Secret
+    prune: list[ObjectRef]  # applied by the previous enable, not rendered any more
+    old_publish: str | None
+
+
+def plan(
+    live: LiveObjects,
+    rendered: RenderResult,
+    existing: dict[str, Any] | None,
+    *,
+    addon: str,
+    namespace: str,
+    notes: str | None,
+) -> Plan:
+    previous = {r.key(): r for r in recorded_objects(existing)}
+    aux = rendered.auxiliary()
+    adopted = _adopted(live, aux, previous)
+    items = [(ObjectRef.of(o, adopted=ObjectRef.of(o).key() in adopted), o) for o in aux]
+    if rendered.secret is not None:
+        items.append((ObjectRef.of(rendered.secret), rendered.secret))
+    refs = [ref for ref, _ in items]
+    app = copy.deepcopy(rendered.application)
+    annotations = app["metadata"].setdefault("annotations", {})
+    annotations[OBJECTS_ANNOTATION] = encode_objects(refs)
+    if notes:
+        annotations[NOTES_ANNOTATION] = notes
+    old_publish = (existing or {}).get("metadata", {}).get("annotations", {}).get(PUBLISH_VERSION)
+    annotations[PUBLISH_VERSION] = old_publish or publish_version()
+    current = {r.key() for r in refs}
+    prune = [ref for key, ref in sorted(previous.items()) if key not in current and not ref.adopted]
+    secret = ObjectRef("v1", "Secret", secret_name(addon), namespace)
+    if rendered.secret is None and secret.key() not in previous and live.get(secret) is not None:
+        prune.append(secret)  # enabled without parameters now: the stored ones go (spec §6.7)
+    return Plan(app, items, prune, old_publish)
+
+
+def owner_reference(app: dict[str, Any], uid: str) -> dict[str, Any]:
+    return {
+        "apiVersion": APP_API_VERSION,
+        "kind": "Application",
+        "name": app["metadata"]["name"],
+        "uid": uid,
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def owned(
+    cluster: Cluster, obj: dict[str, Any], ref: ObjectRef, owner: dict[str, Any], namespace: str
+) -> dict[str, Any]:
+    """The object as applied: namespaced objects default to the system namespace, and get a controller
+    owner reference where Kubernetes allows one (same namespace as the Application). Cluster-scoped
+    and other-namespace objects cannot be garbage-collected through it; `disable` deletes them."""
+    body = copy.deepcopy(obj)
+    meta = body.setdefault("metadata", {})
+    namespaced = cluster.namespaced(body["apiVersion"], body["kind"])
+    if namespaced and not meta.get("namespace"):
+        meta["namespace"] = namespace
+    if namespaced and meta.get("namespace") == namespace and not ref.adopted:
+        refs = [r for r in meta.get("ownerReferences") or [] if r.get("uid") != owner["uid"]]
+        meta["ownerReferences"] = [*refs, owner]
+    return body
+
+
+def _apply_all(
+    live: LiveObjects,
+    rendered: RenderResult,
+    existing: dict[str, Any] | None,
+    result: EnableReport,
+    options: EnableOptions,
+    report: Reporter,
+) -> None:
+    cluster = live.cluster
+    dry = options.dry_run == "server"
+    ns = options.system_namespace
+    todo = plan(live, rendered, existing, addon=result.addon, namespace=ns, notes=result.notes)
+    app = todo.app
+    planned = [ObjectRef.of(app), *(ref for ref, _ in todo.items), *todo.prune]
+    done: list[str] = []
+
+    def step(ref: ObjectRef, fn: Callable[[], str]) -> None:
+        try:
+            action = fn()
+        except VeladdonError as exc:
+            pending = [str(r) for r in planned if str(r) not in done and str(r) != str(ref)]
+            raise PartialApply(exc, done, [str(ref), *pending]) from exc
+        except KeyboardInterrupt:
+            pending = [str(r) for r in planned if str(r) not in done]
+            raise PartialApply(_Interrupted("interrupted"), done, pending) from None
+        done.append(str(ref))
+        result.outcomes.append(Outcome(ref, action))
+        report(f"{ref.kind}/{ref.name} {action}" + (" (server dry run)" if dry else ""))
+
+    live_app: dict[str, Any] = {}
+
+    def apply_app() -> str:
+        nonlocal live_app
+        live_app = cluster.apply(app, dry_run=dry, force=options.force_conflicts)
+        return _action(existing, live_app, ignore_annotations=(PUBLISH_VERSION,))
+
+    step(ObjectRef.of(app), apply_app)
+    uid = live_app.get("metadata", {}).get("uid", "")
+    owner = owner_reference(app, uid)
+
+    def apply_one(ref: ObjectRef, obj: dict[str, Any]) -> str:
+        body = owned(cluster, obj, ref, owner, ns)
+        before = live.get(ObjectRef.of(body))
+        return _action(before, cluster.apply(body, dry_run=dry, force=options.force_conflicts))
+
+    for ref, obj in todo.items:
+        step(ref, functools.partial(apply_one, ref, obj))
+    for ref in todo.prune:
+        step(ref, functools.partial(_delete, cluster, ref, dry, owner_uid=uid))
+
+    if not dry and existing is not None and result.changed and todo.old_publish:
+        # Something changed: a fresh publishVersion makes KubeVela run the workflow again.
+        app["metadata"]["annotations"][PUBLISH_VERSION] = publish_version()
+        cluster.apply(app, force=options.force_conflicts)
+    if not dry and result.changed:
+        nudge_workflow(cluster, app["metadata"]["name"], ns)
+
+
+class _Interrupted(VeladdonError):
+    exit_code = ExitCode.INTERRUPTED
+
+
+def _adopted(live: LiveObjects, aux: list[dict[str, Any]], previous: dict[Any, ObjectRef]) -> set[Any]:
+    """Cluster-scoped Namespaces that exist without having been created by this addon: veladdon
+    manages them but never deletes them."""
+    keys = set()
+    for obj in aux:
+        ref = ObjectRef.of(obj)
+        if obj["kind"] != "Namespace" or obj["apiVersion"] != "v1":
+            continue
+        if ref.key() in previous:
+            if previous[ref.key()].adopted:
+                keys.add(ref.key())
+            continue
+        if live.get(ref) is not None:
+            keys.add(ref.key())
+    return keys
+
+
+def _action(
+    before: dict[str, Any] | None, after: dict[str, Any], *, ignore_annotations: tuple[str, ...] = ()
+) -> str:
+    if before is None:
+        return "created"
+    old, new = comparable(before), comparable(after)
+    for obj in (old, new):
+        annotations = obj.get("metadata", {}).get("annotations") or {}
+        for key in ignore_annotations:
+            annotations.pop(key, None)
+    return "unchanged" if old == new else "configured"
+
+
+def _delete(cluster: Cluster, ref: ObjectRef, dry: bool, owner_uid: str | None = None) -> str:
+    live = cluster.get(ref.api_version, ref.kind, ref.name, ref.namespace)
+    if live is None:
+        return "deleted"  # already gone: nothing to do, as asked
+    if owner_uid is not None and ref.kind != "Secret":
+        owners = {r.get("uid") for r in live.get("metadata", {}).get("ownerReferences") or []}
+        namespaced_here = bool(live.get("metadata", {}).get("namespace"))
+        if namespaced_here and owners and owner_uid not in owners:
+            return "kept (owned by someone else)"
+    cluster.delete(ref.api_version, ref.kind, ref.name, ref.namespace, dry_run=dry)
+    return "deleted"
+
+
+def publish_version() -> str:
+    """`addon-` + local time `YYYYMMDDhhmmss` + milliseconds (spec §0)."""
+    now = datetime.now()
+    return f"addon-{now:%Y%m%d%H%M%S}{now.microsecond // 1000:03d}"
+
+
+def nudge_workflow(cluster: Cluster, name: str, namespace: str) -> None:
+    """Spec §6.8 step 11: restart a finished workflow (to reach new clusters) or resume a suspended one."""
+
+    def attempt() -> None:
+        app = cluster.get(APP_API_VERSION, "Application", name, namespace)
+        if app is None:
+            return
+        status = app.get("status") or {}
+        workflow = status.get("workflow")
+        if status.get("status") == "running" and workflow is not None:
+            cluster.patch_status(
+                APP_API_VERSION,
+                "Application",
+                name,
+                namespace,
+                [
+                    {
+                        "op": "test",
+                        "path": "/metadata/resourceVersion",
+                        "value": app["metadata"]["resourceVersion"],
+                    },
+                    {"op": "remove", "path": "/status/workflow"},
+                ],
+            )
+        elif isinstance(workflow, dict) and workflow.get("suspend"):
+            cluster.patch_status(
+                APP_API_VERSION,
+                "Application",
+                name,
+                namespace,
+                [
+                    {"op": "replace", "path": "/status/workflow/suspend", "value": False},
+                ],
+            )
+
+    with contextlib.suppress(Conflict):  # the controller is busy with it: it runs the new revision anyway
+        cluster.retry_conflicts(attempt)
+
+
+# --- waiting ---------------------------------------------------------------------------------
+
+
+class WaitTimeout(VeladdonError):
+    exit_code = ExitCode.TIMEOUT
+
+
+class WaitFailed(VeladdonError):
+    pass
+
+
+@dataclass
+class WaitResult:
+    phase: str
+    message: str = ""
+
+
+def wait_running(
+    cluster: Cluster,
+    name: str,
+    namespace: str,
+    *,
+    timeout: float,
+    interval: float = 1.0,
+    progress: Callable[[str, float], None] = lambda _p, _t: None,
+) -> WaitResult:
+    """Spec §6.10 with an enforced timeout: poll until the Application is `running`."""
+    deadline = time.monotonic() + timeout
+    last_phase = "starting"
+    while True:
+        app = cluster.get(APP_API_VERSION, "Application", name, namespace)
+        if app is None:
+            return WaitResult("gone")
+        status = app.get("status") or {}
+        last_phase = str(status.get("status") or "starting")
+        generation = app.get("metadata", {}).get("generation", 0) or 0
+        observed = status.get("observedGeneration", 0) or 0
+        if generation > observed and last_phase == "running":
+            last_phase = "starting"
+        if last_phase == "running":
+            return WaitResult("running")
+        if last_phase == "workflowSuspending":
+            return WaitResult(
+                "workflowSuspending",
+                f'Enabling suspend, please run "vela workflow resume {name} -n {namespace}" to continue',
+            )
+        if last_phase in ("workflowTerminated", "workflowFailed"):
+            raise WaitFailed(
+                f"enabling failed: the Application {namespace}/{name} is {last_phase}: {failure_reason(app)}",
+                hint=f"run `vela status {name} -n {namespace}` for details",
+            )
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise WaitTimeout(
+                f"timed out after {timeout:g}s waiting for {namespace}/{name}: phase {last_phase}"
+                + (f"; {failure_reason(app)}" if failure_reason(app) != "no message" else ""),
+                hint=f"run `vela status {name} -n {namespace}`, or wait longer with --timeout",
+            )
+        progress(last_phase, remaining)
+        time.sleep(min(interval, max(remaining, 0.01)))
+
+
+def failure_reason(app: dict[str, Any]) -> str:
+    """The message of the first failing workflow step or unhealthy component."""
+    status = app.get("status") or {}
+    for step in (status.get("workflow") or {}).get("steps") or []:
+        if step.get("phase") in ("failed", "stopped") or step.get("reason"):
+            why = step.get("message") or step.get("reason") or step.get("phase")
+            return f"workflow step {step.get('name')}: {why}"
+    for service in status.get("services") or []:
+        if not service.get("healthy", True):
+            return f"component {service.get('name')}: {service.get('message') or 'not healthy'}"
+    message = (status.get("workflow") or {}).get("message")
+    return str(message) if message else "no message"
+
+
+__all__ = [
+    "LABEL_NAME",
+    "DefinitionConflict",
+    "DependencyMissing",
+    "EnableOptions",
+    "EnableReport",
+    "Outcome",
+    "PartialApply",
+    "RequirementError",
+    "WaitFailed",
+    "WaitTimeout",
+    "check_requirements",
+    "enable",
+    "wait_running",
+]
