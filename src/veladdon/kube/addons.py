@@ -131,7 +131,10 @@ def definitions_of(app: dict[str, Any]) -> dict[str, list[str]]:
 
 def stored_args(cluster: Cluster, addon: str, namespace: str) -> dict[str, Any]:
     """The parameters stored by the last enable (spec §6.7: JSON, or the legacy one-key-per-value form)."""
-    secret = cluster.get("v1", "Secret", secret_name(addon), namespace)
+    return args_from_secret(cluster.get("v1", "Secret", secret_name(addon), namespace))
+
+
+def args_from_secret(secret: dict[str, Any] | None) -> dict[str, Any]:
     if secret is None:
         return {}
     data = secret.get("data") or {}

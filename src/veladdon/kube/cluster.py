@@ -133,12 +133,14 @@ class Cluster:
         original = self.api_client.call_api
         stats = self.stats
 
-        def call_api(resource_path: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        def call_api(first: str, second: str, *args: Any, **kwargs: Any) -> Any:
+            # The typed APIs pass (path, method); the low-level request path passes (method, url).
+            method, path = (first, second) if first.isupper() else (second, first)
             stats.requests += 1
             stats.by_verb[method] = stats.by_verb.get(method, 0) + 1
-            if resource_path == "/apis" and method == "GET":  # each discovery round starts here
+            if path.split("?")[0].endswith("/apis") and method == "GET":  # a discovery round starts here
                 stats.discoveries += 1
-            return original(resource_path, method, *args, **kwargs)
+            return original(first, second, *args, **kwargs)
 
         self.api_client.call_api = call_api
 

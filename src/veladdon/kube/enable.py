@@ -33,12 +33,12 @@ from veladdon.kube.addons import (
     OBJECTS_ANNOTATION,
     PUBLISH_VERSION,
     ObjectRef,
+    args_from_secret,
     encode_objects,
     find_app,
     installed_addons,
     recorded_objects,
     secret_name,
-    stored_args,
 )
 from veladdon.kube.cluster import APP_API_VERSION, Cluster, Conflict
 from veladdon.render import RenderOptions, RenderResult, notes_for, render_addon
@@ -167,9 +167,10 @@ def enable(
             hint=f"use `veladdon enable {path}`",
         )
 
+    live = LiveObjects(cluster)
     args = dict(options.args)
     if existing is not None and not options.reset_values:
-        stored = stored_args(cluster, name, ns)
+        stored = args_from_secret(live.get(ObjectRef("v1", "Secret", secret_name(name), ns)))
         if stored and not options.upgrade and args != stored:
             warnings.append(
                 "kept the parameters stored by the previous enable (new values override them); "
@@ -189,7 +190,6 @@ def enable(
     )
     rendered = render_addon(addon, render_options, evaluator=evaluator)
     warnings.extend(rendered.warnings)
-    live = LiveObjects(cluster)
     if not options.override_definitions:
         check_definition_conflicts(live, rendered, _app_name(existing, name))
 
@@ -501,7 +501,7 @@ def _apply_all(
         # Something changed: a fresh publishVersion makes KubeVela run the workflow again.
         app["metadata"]["annotations"][PUBLISH_VERSION] = publish_version()
         cluster.apply(app, force=options.force_conflicts)
-    if not dry and result.changed:
+    if not dry and existing is not None and result.changed:  # a new Application's workflow starts anyway
         nudge_workflow(cluster, app["metadata"]["name"], ns)
 
 
