@@ -1,0 +1,86 @@
+"""`veladdon package` and `veladdon repo index`: publishing addons as a Helm-style registry."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from veladdon.cli.console import Terminal, color_wanted
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="package")(package)
+    repo = typer.Typer(
+        name="repo",
+        help="Build the index of a Helm-style addon registry.",
+        no_args_is_help=True,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    repo.command(name="index")(index)
+    app.add_typer(repo, name="repo")
+
+
+def package(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The addon folder.", show_default=False)],
+    destination: Annotated[
+        Path | None,
+        typer.Option(
+            "-d", "--destination", metavar="OUT_DIR", help="Where to write the .tgz (default: here)."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", metavar="FORMAT", help="How problems are reported: text, json, sarif, github."
+        ),
+    ] = "text",
+) -> None:
+    """Check the addon folder and write <name>-<version>.tgz, a Helm chart archive with a generated
+    Chart.yaml, honouring .helmignore. The folder itself is not modified; the same folder always gives
+    the same bytes ($SOURCE_DATE_EPOCH sets the archive's timestamps)."""
+    from veladdon.errors import InputError
+    from veladdon.lint.model import LintReport
+    from veladdon.lint.reporters import FORMATS, format_report
+    from veladdon.registry.package import package_addon
+
+    term: Terminal = ctx.obj
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r} is not a report format", hint=f"use {', '.join(FORMATS)}")
+
+    def show(report: LintReport) -> None:
+        if report.findings:
+            color = fmt == "text" and color_wanted(term.color, sys.stderr.isatty())
+            sys.stderr.write(format_report(report, fmt, color=color))
+
+    result = package_addon(path, destination, on_report=show)
+    term.write(f"Successfully package addon to: {result.path}\n")
+
+
+def index(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="The folder of .tgz packages.")],
+    url: Annotated[
+        str | None, typer.Option("--url", metavar="URL", help="The registry's URL, prefixed to the archives.")
+    ] = None,
+    merge: Annotated[
+        Path | None,
+        typer.Option(
+            "--merge", metavar="FILE", help="Keep this index's entries the folder does not replace."
+        ),
+    ] = None,
+) -> None:
+    """Write DIR/index.yaml for the packages in DIR (as `helm repo index`), with the addon annotations
+    (addon.name, system.vela, system.kubernetes) readers use. Timestamps come from the packages, an
+    index given to --merge, or $SOURCE_DATE_EPOCH, never from the clock."""
+    from veladdon.registry.index import write_index
+
+    term: Terminal = ctx.obj
+    result = write_index(directory, url=url, merge=merge)
+    term.info(f"wrote {result.path}: {result.charts} addons, {result.versions} packages")
+
+
+__all__ = ["register"]
