@@ -1,0 +1,12 @@
+"""`veladdon init`: scaffold an addon that renders and passes `veladdon lint --strict` as written.
+Templates are Jinja2 files shipped as package data in `templates/`."""
+
+from veladdon.scaffold.init import (
+    InitOptions,
+    Scaffold,
+    check_name,
+    init_addon,
+    plan,
+)
+
+__all__ = ["InitOptions", "Scaffold", "check_name", "init_addon", "plan"]
