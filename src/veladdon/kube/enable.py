@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from veladdon.addon.loader import load_addon
-from veladdon.addon.model import Addon
+from veladdon.addon.model import Addon, SystemRequirements
 from veladdon.addon.values import deep_merge
 from veladdon.addon.versions import Constraint, VersionError, check_semver
 from veladdon.cue.evaluator import Evaluator
@@ -111,6 +111,8 @@ class EnableOptions:
     force_conflicts: bool = False
     enable_dependencies: bool = True
     registry: str = "local"
+    # Requirements from a Helm registry's index (spec §9.4); None: those of metadata.yaml.
+    system: SystemRequirements | None = None
 
 
 @dataclass
@@ -179,7 +181,7 @@ def enable(
         args = deep_merge(stored, args)
 
     if not options.skip_version_check:
-        check_requirements(cluster, addon)
+        check_requirements(cluster, addon, options.system)
     dependencies = _dependencies(cluster, addon, Path(path), options, evaluator, report, _visiting | {name})
 
     render_options = RenderOptions(
@@ -243,9 +245,9 @@ def vela_core_version(cluster: Cluster) -> str | None:
     return ""
 
 
-def check_requirements(cluster: Cluster, addon: Addon) -> None:
+def check_requirements(cluster: Cluster, addon: Addon, system: SystemRequirements | None = None) -> None:
     """`system.vela` against the vela-core image tag and `system.kubernetes` against the server."""
-    system = addon.metadata.system
+    system = system if system is not None else addon.metadata.system
     if system is None or not (system.vela or system.kubernetes):
         return
     name, version = addon.name, addon.metadata.version
@@ -318,6 +320,9 @@ def _dependencies(
         else:
             want = f" {dep.version}" if dep.version else ""
             problems.append(f"{dep.name}{want} (not enabled, and no folder {sibling})")
+    if problems and options.dry_run:
+        report("dry run: dependencies are not enabled; make sure these are: " + "; ".join(problems))
+        return []
     if problems:
         raise DependencyMissing(
             f"{addon.name} needs addons that are not enabled: {'; '.join(problems)}",

@@ -1,0 +1,74 @@
+"""`enable NAME[@VERSION]` and `enable REGISTRY/NAME`: install from the registries the cluster knows.
+
+The registries (spec §9.1) are read from the cluster; the version is chosen to suit the cluster's
+KubeVela and Kubernetes versions (spec §9.4), dependencies are resolved from the same registry first,
+then the others (spec §6.6), and a registry that fails is reported and skipped while others can serve.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from veladdon.cue.evaluator import Evaluator
+from veladdon.errors import InputError
+from veladdon.kube.addons import installed_addons
+from veladdon.kube.cluster import Cluster
+from veladdon.kube.enable import EnableOptions, EnableReport, Reporter, enable, vela_core_version
+from veladdon.kube.registries import list_registries
+from veladdon.registry import ClusterVersions, Registries
+
+
+def looks_like_name(text: str) -> bool:
+    """`fluxcd`, `fluxcd@1.2.0` or `KubeVela/fluxcd`: not a path (spec §1.2 step 5)."""
+    return not (text.startswith((".", "/", "~")) or text.endswith("/") or text.count("/") > 1)
+
+
+def enable_from_registry(
+    cluster: Cluster,
+    ref: str,
+    options: EnableOptions,
+    *,
+    evaluator: Evaluator,
+    version: str | None = None,
+    refresh: bool = False,
+    report: Reporter = lambda _line: None,
+) -> EnableReport:
+    ns = options.system_namespace
+    specs, warnings = list_registries(cluster, ns)
+    if not specs:
+        raise InputError(
+            f"{ref} is not a folder, and the cluster has no addon registry to find it in",
+            hint="give an addon folder, or add a registry with `veladdon registry add`",
+        )
+    registries = Registries(specs, refresh=refresh)
+    versions = None
+    if not options.skip_version_check:
+        versions = ClusterVersions(
+            vela=vela_core_version(cluster) or None, kubernetes=cluster.server_version()
+        )
+    resolved = registries.resolve(ref, version=version, cluster=versions)
+    if resolved.reason:
+        report(resolved.reason)
+    installed = installed_addons(cluster, ns)
+    dependencies = registries.resolve_dependencies(
+        resolved, installed=installed, cluster=versions, registry=resolved.registry
+    )
+    reports = []
+    clusters = options.args.get("clusters")
+    for dep in dependencies:
+        report(f"enabling dependency {dep.name} {dep.version} from registry {dep.registry}")
+        if options.dry_run:
+            continue
+        dep_options = copy.copy(options)
+        dep_options.args = {"clusters": clusters} if clusters else {}
+        dep_options.upgrade = False
+        dep_options.registry = dep.registry
+        dep_options.system = dep.system
+        reports.append(enable(cluster, dep.path, dep_options, evaluator=evaluator, report=report))
+    main = copy.copy(options)
+    main.registry = resolved.registry
+    main.system = resolved.system
+    result = enable(cluster, resolved.path, main, evaluator=evaluator, report=report)
+    result.dependencies = [*reports, *result.dependencies]
+    result.warnings = [*warnings, *(str(w) for w in resolved.warnings), *result.warnings]
+    return result
