@@ -22,3 +22,10 @@ def evaluator() -> Iterator[Evaluator]:
     ev = Evaluator()
     yield ev
     ev.close()
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own cache folder: discovery, lint and registry caches never leak between
+    tests (emulators reuse ports) or into the user's ~/.cache."""
+    monkeypatch.setenv("VELADDON_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))

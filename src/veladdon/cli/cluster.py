@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import re
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from veladdon.cli.console import Terminal
-from veladdon.cli.options import Context, Kubeconfig, SetArgs, Values, ValuesFiles
+from veladdon.cli.options import Context, DryRun, Kubeconfig, SetArgs, Values, ValuesFiles, parse_duration
 from veladdon.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
     from veladdon.kube.cluster import Cluster
     from veladdon.kube.enable import EnableOptions, EnableReport
-
-
-class DryRun(StrEnum):
-    client = "client"
-    server = "server"
 
 
 Clusters = Annotated[
@@ -53,15 +46,6 @@ def register(app: typer.Typer) -> None:
     app.command(name="diff")(diff_cmd)
 
 
-def parse_duration(text: str) -> float:
-    """`90`, `30s`, `5m`, `1h30m` → seconds."""
-    match = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s?)?", text.strip())
-    if not text.strip() or match is None:
-        raise InputError(f"--timeout {text!r} is not a duration", hint="write e.g. 30s, 5m or 1h")
-    hours, minutes, seconds = match.groups()
-    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)
-
-
 def _connect(kubeconfig: str | None, context: str | None) -> Cluster:
     from veladdon.kube.cluster import Cluster
 
@@ -83,8 +67,16 @@ def _options(
     return EnableOptions(args=args, system_namespace=system_namespace(), **kwargs)
 
 
-def _check_path(path: Path) -> None:
-    text = str(path)
+def _is_name(target: str) -> bool:
+    """A registry addon (`fluxcd`, `fluxcd@1.0.0`, `KubeVela/fluxcd`), not a folder: what does not
+    exist on disk and does not look like a path (spec §1.2 step 5)."""
+    from veladdon.kube.catalog import looks_like_name
+
+    return not Path(target).exists() and looks_like_name(target)
+
+
+def _check_path(text: str) -> None:
+    path = Path(text)
     if not path.exists():
         raise InputError(
             f"addon directory {text} not found in local file system",
@@ -96,7 +88,14 @@ def _check_path(path: Path) -> None:
 
 def enable_cmd(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="The addon folder.", show_default=False)],
+    path: Annotated[
+        str,
+        typer.Argument(
+            metavar="PATH|NAME[@VERSION]|REGISTRY/NAME",
+            help="An addon folder, or an addon name from the cluster's registries.",
+            show_default=False,
+        ),
+    ],
     values: Values = None,
     set_args: SetArgs = None,
     values_files: ValuesFiles = None,
@@ -112,13 +111,17 @@ def enable_cmd(
     force_conflicts: ForceConflicts = False,
     reset_values: ResetValues = False,
     yes: Yes = False,
+    version: Annotated[
+        str | None, typer.Option("--version", help="Registry addons: the version to enable.")
+    ] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Re-fetch registry indexes now.")] = False,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:
-    """Enable an addon from a local folder: checks, then the Application and everything it owns."""
+    """Enable an addon from a folder or a registry: checks, then the Application and all it owns."""
     _run(
         ctx, path, values, set_args, values_files, clusters, kubeconfig, context, wait, timeout, yes,
-        upgrade=False, override_definitions=override_definitions,
+        version=version, refresh=refresh, upgrade=False, override_definitions=override_definitions,
         skip_version_check=skip_version_validating, dry_run=dry_run.value if dry_run else None,
         force_conflicts=force_conflicts, reset_values=reset_values,
     )  # fmt: skip
@@ -126,7 +129,14 @@ def enable_cmd(
 
 def upgrade_cmd(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="The addon folder.", show_default=False)],
+    path: Annotated[
+        str,
+        typer.Argument(
+            metavar="PATH|NAME[@VERSION]",
+            help="An addon folder, or a name from the registries.",
+            show_default=False,
+        ),
+    ],
     values: Values = None,
     set_args: SetArgs = None,
     values_files: ValuesFiles = None,
@@ -138,13 +148,17 @@ def upgrade_cmd(
     force_conflicts: ForceConflicts = False,
     reset_values: ResetValues = False,
     yes: Yes = False,
+    version: Annotated[
+        str | None, typer.Option("--version", help="Registry addons: the version to upgrade to.")
+    ] = None,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Re-fetch registry indexes now.")] = False,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:
-    """Upgrade an enabled addon from a folder, keeping its stored parameters (new ones override)."""
+    """Upgrade an enabled addon, keeping its stored parameters (new ones override)."""
     _run(
         ctx, path, values, set_args, values_files, clusters, kubeconfig, context, wait, timeout, yes,
-        upgrade=True, override_definitions=override_definitions,
+        version=version, refresh=refresh, upgrade=True, override_definitions=override_definitions,
         skip_version_check=skip_version_validating, dry_run=None,
         force_conflicts=force_conflicts, reset_values=reset_values,
     )  # fmt: skip
@@ -152,7 +166,7 @@ def upgrade_cmd(
 
 def _run(
     ctx: typer.Context,
-    path: Path,
+    target: str,
     values: list[str] | None,
     set_args: list[str] | None,
     values_files: list[Path] | None,
@@ -162,21 +176,43 @@ def _run(
     wait: bool,
     timeout: str,
     yes: bool,
+    *,
+    version: str | None = None,
+    refresh: bool = False,
     **kwargs: Any,
 ) -> None:
     from veladdon.addon.yamlutil import dump_yaml
     from veladdon.cue.evaluator import default_evaluator
+    from veladdon.kube.catalog import enable_from_registry
     from veladdon.kube.enable import enable
 
     term: Terminal = ctx.obj
     seconds = parse_duration(timeout)
-    _check_path(path)
+    path = Path(target)
+    from_registry = _is_name(target)
+    if not from_registry:
+        _check_path(target)
+        if version:
+            raise InputError(
+                "--version applies to addons from a registry, not to a folder", hint="drop --version"
+            )
     options = _options(values, set_args, values_files, clusters, **kwargs)
     evaluator = default_evaluator(term.cue_path)
     evaluator.warm()
     with _connect(kubeconfig, context) as cluster:
-        _confirm_clusters(term, cluster, path, options, yes)
-        report = enable(cluster, path, options, evaluator=evaluator, report=term.info)
+        if from_registry:
+            report = enable_from_registry(
+                cluster,
+                target,
+                options,
+                evaluator=evaluator,
+                version=version,
+                refresh=refresh,
+                report=term.info,
+            )
+        else:
+            _confirm_clusters(term, cluster, path, options, yes)
+            report = enable(cluster, path, options, evaluator=evaluator, report=term.info)
         for warning in report.warnings:
             term.warn(warning)
         if options.dry_run == "client":
@@ -275,7 +311,7 @@ def diff_cmd(
     from veladdon.kube.diff import diff_addon
 
     term: Terminal = ctx.obj
-    _check_path(path)
+    _check_path(str(path))
     options = _options(
         values, set_args, values_files, clusters,
         override_definitions=override_definitions, skip_version_check=skip_version_validating,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+
+from veladdon.errors import InputError
 
 Values = Annotated[
     list[str] | None,
@@ -48,3 +51,39 @@ class OutputFormat(StrEnum):
 
 
 Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="Output format.")]
+
+
+class DryRun(StrEnum):
+    client = "client"
+    server = "server"
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """Go-style durations as kubectl takes them (`30s`, `5m`, `1h30m`, `500ms`); a bare number is seconds."""
+    value = text.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        parts = _DURATION_PART.findall(value)
+        if not parts or "".join(n + u for n, u in parts) != value:
+            raise InputError(
+                f"invalid --timeout {text!r}", hint="use a duration such as 30s, 5m or 1h30m"
+            ) from None
+        seconds = sum(float(n) * _UNIT_SECONDS[u] for n, u in parts)
+    if seconds < 0:
+        raise InputError(f"invalid --timeout {text!r}: negative", hint="use a duration such as 30s or 5m")
+    return seconds
+
+
+def plain_table(header: list[str], rows: list[list[str]]) -> str:
+    """kubectl-style columns: left-aligned, padded to the widest cell, two spaces apart, no trailing
+    spaces (stable for `awk`/`cut` in scripts)."""
+    table = [header, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    return "".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n" for row in table
+    )

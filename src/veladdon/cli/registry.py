@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from veladdon.cli.console import Terminal
-from veladdon.cli.options import Context, Kubeconfig, Output, OutputFormat
+from veladdon.cli.options import Context, Kubeconfig, Output, OutputFormat, plain_table
 from veladdon.errors import InputError
 
 if TYPE_CHECKING:
@@ -167,12 +167,7 @@ def _show(term: Terminal, rows: list[dict[str, Any]], output: OutputFormat, head
     elif output is OutputFormat.yaml:
         term.write(dump_yaml(rows))
     else:
-        table = [header, *([str(row[h.lower()]) for h in header] for row in rows)]
-        widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-        for row in table:
-            term.write(
-                "\t".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() + "\n"
-            )
+        term.write(plain_table(header, [[str(row[h.lower()]) for h in header] for row in rows]))
 
 
 @registry_app.command("list")

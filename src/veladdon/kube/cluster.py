@@ -27,6 +27,7 @@ APP_API_VERSION = "core.oam.dev/v1beta1"
 REQUEST_TIMEOUT = 30
 RETRIES_5XX = 2
 RETRIES_CONFLICT = 3
+DISCOVERY_TTL = 600
 
 T = TypeVar("T")
 
@@ -155,9 +156,12 @@ class Cluster:
             key = hashlib.sha256(self.server.encode()).hexdigest()[:16]
             folder = cache_dir("discovery")
             folder.mkdir(parents=True, exist_ok=True)
-            self._dynamic = self.call(
-                lambda: DynamicClient(self.api_client, cache_file=str(folder / f"{key}.json"))
-            )
+            cache_file = folder / f"{key}.json"
+            # Like kubectl's discovery cache: trusted for 10 minutes, so CRDs that appeared or went
+            # away since are noticed; a kind missing from the cache refreshes it at once.
+            if cache_file.exists() and time.time() - cache_file.stat().st_mtime > DISCOVERY_TTL:
+                cache_file.unlink(missing_ok=True)
+            self._dynamic = self.call(lambda: DynamicClient(self.api_client, cache_file=str(cache_file)))
         return self._dynamic
 
     def resource(self, api_version: str, kind: str) -> Any:
@@ -177,7 +181,20 @@ class Cluster:
         return True
 
     def require_kubevela(self) -> None:
-        if not self.has_kind(APP_API_VERSION, "Application"):
+        """Asked of the server itself, not the discovery cache: an uninstalled KubeVela must say so."""
+        try:
+            served = _plain(
+                self.call(
+                    lambda: self.dynamic.request(
+                        "get", f"/apis/{APP_API_VERSION}", _request_timeout=REQUEST_TIMEOUT
+                    ),
+                    what=f"discover {APP_API_VERSION}",
+                )
+            )
+        except NotFound:
+            served = {}
+        kinds = {r.get("kind") for r in (served or {}).get("resources", []) if isinstance(r, dict)}
+        if "Application" not in kinds:
             raise NotInstalled(
                 f"KubeVela is not installed in this cluster (no {APP_API_VERSION} Application), "
                 f"cluster {self.label}",

@@ -256,24 +256,28 @@ def execute_disable(
     timeout: float = 300.0,
     report: Report = lambda _m: None,
     progress: Progress = lambda _r, _t: None,
+    dry_run: bool = False,
 ) -> DisableResult:
     """Delete the Application (Background propagation) and what garbage collection cannot reach; with
     `wait`, poll until all of it is gone (DisableTimeout after `timeout` seconds). Ctrl-C raises
-    DisableInterrupted, which says what was done."""
+    DisableInterrupted, which says what was done. `dry_run`: the same delete requests with
+    `dryRun=All` (the API server checks permissions and admission; nothing changes, no wait)."""
     result = DisableResult(plan)
     app = plan.application
     explicit = plan.of(DELETE)
+    verb = "deleted" if not dry_run else "would delete (server dry run)"
     try:
-        if _delete(cluster, app):
-            report(f"deleted Application {app.namespace}/{app.name}")
+        if _delete(cluster, app, dry_run):
+            report(f"{verb} Application {app.namespace}/{app.name}")
         else:
             report(f"Application {app.namespace}/{app.name} was already gone")
         result.deleted.append(app)
         for target in explicit:
-            if _delete(cluster, target.ref):
-                report(f"deleted {_where(target.ref)}")
+            # Re-read first: an object re-created under the same name since the plan is not ours.
+            if _live(cluster, target.ref, target.uid) is not None and _delete(cluster, target.ref, dry_run):
+                report(f"{verb} {_where(target.ref)}")
             result.deleted.append(target.ref)
-        if wait:
+        if wait and not dry_run:
             _wait_gone(cluster, plan, timeout, report, progress)
             result.waited = True
     except KeyboardInterrupt:
@@ -287,22 +291,33 @@ def disable(
     namespace: str,
     *,
     force: bool = False,
-    dry_run: bool = False,
+    dry_run: str | None = None,
     wait: bool = True,
     timeout: float = 300.0,
     report: Report = lambda _m: None,
     progress: Progress = lambda _r, _t: None,
 ) -> DisableResult:
-    """plan_disable, then (unless `dry_run`) execute_disable."""
+    """plan_disable, then execute_disable. `dry_run`: `client` stops after the plan (reads only);
+    `server` also sends the deletes with `dryRun=All`."""
     plan = plan_disable(cluster, addon, namespace, force=force)
-    if dry_run:
+    if dry_run == "client":
         return DisableResult(plan)
-    return execute_disable(cluster, plan, wait=wait, timeout=timeout, report=report, progress=progress)
+    return execute_disable(
+        cluster,
+        plan,
+        wait=wait,
+        timeout=timeout,
+        report=report,
+        progress=progress,
+        dry_run=dry_run == "server",
+    )
 
 
-def _delete(cluster: Cluster, ref: ObjectRef) -> bool:
+def _delete(cluster: Cluster, ref: ObjectRef, dry_run: bool = False) -> bool:
     try:
-        return cluster.delete(ref.api_version, ref.kind, ref.name, ref.namespace, propagation="Background")
+        return cluster.delete(
+            ref.api_version, ref.kind, ref.name, ref.namespace, propagation="Background", dry_run=dry_run
+        )
     except NotFound:  # the kind itself is gone (its CRD was removed)
         return False
 
