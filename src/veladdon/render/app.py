@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from veladdon.addon.model import Addon, SourceFile
-from veladdon.addon.yamlutil import YamlError, load_yaml
 from veladdon.cue.evaluator import CueError, CueFile, Diagnostic, Evaluator
-from veladdon.cue.source import CueSyntaxError, declares, read_header, top_level_fields, with_package
+from veladdon.cue.source import CueSyntaxError, declares, read_header, with_package
 from veladdon.errors import InputError
+from veladdon.render.sources import nested, parse_object, syntax_error
 
 APP_API_VERSION = "core.oam.dev/v1beta1"
 LABEL_NAME = "addons.oam.dev/name"
@@ -153,7 +153,7 @@ def render_application(
                 hint="see docs/format.md",
             )
     elif addon.template_yaml is not None:
-        app = _yaml_object(addon.template_yaml, "template.yaml")
+        app = parse_object(addon.template_yaml, "template.yaml")
     else:
         app = {"apiVersion": APP_API_VERSION, "kind": "Application", "spec": {"components": []}}
 
@@ -203,7 +203,7 @@ def _plan(addon: Addon, options: RenderOptions) -> _Plan:
             expressions.append("outputs")
 
     for index, res in enumerate(standalone):
-        files.append(CueFile(res.rel, _nest(res, package, index), origin=str(res.path)))
+        files.append(CueFile(res.rel, nested(res, f"_veladdon_r{index}", package), origin=str(res.path)))
         expressions.append(f"_veladdon_r{index}.output")
 
     if expressions:
@@ -214,47 +214,18 @@ def _plan(addon: Addon, options: RenderOptions) -> _Plan:
     return _Plan(files, expressions, standalone)
 
 
-def _nest(res: SourceFile, package: str, index: int) -> str:
-    """Nest a stand-alone component's declarations under a hidden key, keeping every line in place."""
-    text = with_package(res.text, package)
-    try:
-        decls = [d for d in top_level_fields(text) if d.kind not in ("package", "import")]
-    except CueSyntaxError as exc:
-        raise InputError(
-            f"CUE syntax error: {exc.message}", path=res.path, line=exc.line, col=exc.col
-        ) from exc
-    start = decls[0].span.start if decls else len(text)
-    return f"{text[:start]}_veladdon_r{index}: {{{text[start:]}\n}}\n"
-
-
 def _header(source: SourceFile) -> Any:
     try:
         return read_header(source.text)
     except CueSyntaxError as exc:
-        raise InputError(
-            f"CUE syntax error: {exc.message}", path=source.path, line=exc.line, col=exc.col
-        ) from exc
+        raise syntax_error(source, exc) from exc
 
 
 def _declares(source: SourceFile, label: str) -> bool:
     try:
         return declares(source.text, label)
     except CueSyntaxError as exc:
-        raise InputError(
-            f"CUE syntax error: {exc.message}", path=source.path, line=exc.line, col=exc.col
-        ) from exc
-
-
-def _yaml_object(source: SourceFile, what: str) -> dict[str, Any]:
-    try:
-        obj = load_yaml(source.text)
-    except YamlError as exc:
-        raise InputError(
-            f"invalid YAML: {exc.problem}", path=source.path, line=exc.line, col=exc.col
-        ) from exc
-    if not isinstance(obj, dict) or not obj.get("kind"):
-        raise InputError(f"{what} must hold a Kubernetes object with `kind`", path=source.path, line=1)
-    return obj
+        raise syntax_error(source, exc) from exc
 
 
 def _outputs(value: Any, addon: Addon) -> list[dict[str, Any]]:
@@ -335,7 +306,7 @@ def _assemble(
             }
         )
     if addon.yaml_resources:
-        objects = [_yaml_object(res, res.rel) for res in addon.yaml_resources]
+        objects = [parse_object(res, res.rel) for res in addon.yaml_resources]
         components.append(
             {"name": f"{meta.name}-resources", "type": "k8s-objects", "properties": {"objects": objects}}
         )

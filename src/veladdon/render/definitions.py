@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from veladdon.addon.model import Addon, SourceFile
-from veladdon.addon.yamlutil import YamlError, load_yaml
 from veladdon.cue.definition_source import DefinitionError, DefinitionSource, split_definition
 from veladdon.cue.evaluator import CueError, CueFile, Evaluator
 from veladdon.cue.lexer import CueSyntaxError
 from veladdon.cue.source import Import, read_header, top_level_fields, unused_imports, with_package
 from veladdon.errors import InputError
-from veladdon.render.extras import check_cue_view, cue_view_object, imports_vela, nested
+from veladdon.render.extras import check_cue_view, cue_view_object
+from veladdon.render.sources import imports_vela, nested, parse_object, syntax_error
 
 API_VERSION = "core.oam.dev/v1beta1"
 KIND_BY_TYPE = {
@@ -88,19 +88,7 @@ def render_yaml_definitions(addon: Addon, namespace: str) -> list[dict[str, Any]
     """YAML X-Definitions: decoded, namespace forced to the system namespace."""
     objects = []
     for source in addon.yaml_definitions:
-        try:
-            obj = load_yaml(source.text)
-        except YamlError as exc:
-            raise InputError(
-                f"render definition file {source.rel}: invalid YAML: {exc.problem}",
-                path=source.path,
-                line=exc.line,
-                col=exc.col,
-            ) from exc
-        if not isinstance(obj, dict) or not obj.get("kind"):
-            raise InputError(
-                f"render definition file {source.rel}: not a Kubernetes object (no `kind`)", path=source.path
-            )
+        obj = parse_object(source, f"render definition file {source.rel}")
         obj.setdefault("metadata", {})["namespace"] = namespace
         objects.append(obj)
     return objects
@@ -120,11 +108,8 @@ def split_all(addon: Addon) -> list[tuple[SourceFile, DefinitionSource]]:
                 col=exc.col,
             ) from exc
         except CueSyntaxError as exc:
-            raise InputError(
-                f"fail to render definition: {source.rel} in cue's format: {exc.message}",
-                path=source.path,
-                line=exc.line,
-                col=exc.col,
+            raise syntax_error(
+                source, exc, f"fail to render definition: {source.rel} in cue's format"
             ) from exc
     return out
 

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from veladdon.addon.model import Addon, SourceFile
-from veladdon.addon.yamlutil import YamlError, dump_yaml, load_yaml
+from veladdon.addon.yamlutil import dump_yaml
 from veladdon.cue.evaluator import CueError, CueFile, Evaluator
-from veladdon.cue.source import CueSyntaxError, declares, read_header, top_level_fields, with_package
+from veladdon.cue.source import CueSyntaxError, declares
 from veladdon.errors import InputError
+from veladdon.render.sources import imports_vela, nested, parse_object, parse_yaml, syntax_error
 
 CONFIG_TEMPLATE_PREFIX = "config-template-"
 # Appended to every config template's text by KubeVela (pkg/config/context.DefaultContext).
@@ -31,15 +32,7 @@ def render_schemas(addon: Addon, namespace: str) -> list[dict[str, Any]]:
     """Each file of schemas/ → ConfigMap `<file name up to its first dot>` with `ui-schema` JSON."""
     objects = []
     for source in addon.schemas:
-        try:
-            data = load_yaml(source.text)
-        except YamlError as exc:
-            raise InputError(
-                f"render uiSchema file {source.rel}: invalid YAML: {exc.problem}",
-                path=source.path,
-                line=exc.line,
-                col=exc.col,
-            ) from exc
+        data = parse_yaml(source, f"render uiSchema file {source.rel}")
         objects.append(
             {
                 "apiVersion": "v1",
@@ -55,19 +48,7 @@ def render_yaml_views(addon: Addon) -> list[dict[str, Any]]:
     """YAML views are applied as written (no namespace override, as upstream)."""
     views = []
     for source in addon.yaml_views:
-        try:
-            obj = load_yaml(source.text)
-        except YamlError as exc:
-            raise InputError(
-                f"render velaQL view file {source.rel}: invalid YAML: {exc.problem}",
-                path=source.path,
-                line=exc.line,
-                col=exc.col,
-            ) from exc
-        if not isinstance(obj, dict) or not obj.get("kind"):
-            raise InputError(
-                f"render velaQL view file {source.rel}: not a Kubernetes object (no `kind`)", path=source.path
-            )
+        obj = parse_object(source, f"render velaQL view file {source.rel}")
         views.append(obj)
     return views
 
@@ -77,9 +58,7 @@ def check_cue_view(source: SourceFile) -> None:
     try:
         ok = declares(source.text, "status") or declares(source.text, "export")
     except CueSyntaxError as exc:
-        raise InputError(
-            f"error when parsing view: {exc.message}", path=source.path, line=exc.line, col=exc.col
-        ) from exc
+        raise syntax_error(source, exc, "error when parsing view") from exc
     if not ok:
         raise InputError(
             "no `status` or `export` field found in view",
@@ -95,24 +74,6 @@ def cue_view_object(source: SourceFile, namespace: str) -> dict[str, Any]:
         "metadata": {"name": Path(source.rel).name.removesuffix(".cue"), "namespace": namespace},
         "data": {"template": source.text},
     }
-
-
-def imports_vela(text: str) -> bool:
-    """Whether the file imports KubeVela-only packages (`vela/op`, `vela/ql`…) no plain cue resolves."""
-    return any(imp.path == "vela" or imp.path.startswith("vela/") for imp in read_header(text).imports)
-
-
-def nested(source: SourceFile, key: str, package: str, *, prelude: str = "") -> str:
-    """The file's declarations nested under `key` (imports stay at file level); lines unchanged."""
-    text = with_package(source.text, package)
-    try:
-        decls = [d for d in top_level_fields(text) if d.kind not in ("package", "import")]
-    except CueSyntaxError as exc:
-        raise InputError(
-            f"CUE syntax error: {exc.message}", path=source.path, line=exc.line, col=exc.col
-        ) from exc
-    start = decls[0].span.start if decls else len(text)
-    return f"{text[:start]}{key}: {{{prelude}{text[start:]}\n}}\n"
 
 
 # --- config templates ---------------------------------------------------------------------------
@@ -295,8 +256,6 @@ __all__ = [
     "cue_view_object",
     "fix_openapi_schema",
     "go_json",
-    "imports_vela",
-    "nested",
     "render_config_templates",
     "render_schemas",
     "render_yaml_views",
