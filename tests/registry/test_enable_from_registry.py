@@ -3,6 +3,8 @@ by `veladdon package`, indexes by `veladdon repo index`), the cluster being the 
 
 from __future__ import annotations
 
+import json
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -127,3 +129,58 @@ def test_unknown_name_without_registries(capsys: Capture, kube: KubeTarget, clus
     code, _, err = veladdon(capsys, kube, "enable", "./no-such-folder")
     assert code == 2
     assert "addon directory ./no-such-folder not found in local file system" in err
+
+
+def test_list_with_registries(
+    capsys: Capture, kube: KubeTarget, cluster: Cluster, catalog: Catalog, serve: Any
+) -> None:
+    main = serve(catalog.main, auth=(USER, PASSWORD))
+    save_registry(
+        cluster, "vela-system", RegistrySpec.helm("main", main.url, username=USER, password=PASSWORD)
+    )
+    save_registry(cluster, "vela-system", RegistrySpec.helm("zz-down", serve(catalog.other, status=500).url))
+    assert veladdon(capsys, kube, "enable", "base", "--no-wait")[0] == 0
+    code, out, err = veladdon(capsys, kube, "list", "--available")
+    assert code == 0, err
+    assert "registry zz-down" in err
+    second = out[out.index("NAME  REGISTRY") :]  # the enabled addons' table comes first
+    offered = [line.split() for line in second.splitlines()[1:]]
+    assert offered[0][:2] == ["app", "main"]
+    base = next(row for row in offered if row[0] == "base" and row[1] == "main")
+    assert base[-2:] == ["enabling", "(1.0.0)"]
+    code, out, _ = veladdon(capsys, kube, "list", "--registry", "main", "-o", "json")
+    data = json.loads(out)
+    assert [a["name"] for a in data["addons"]] == ["base"]
+    assert {a["name"]: a["versions"] for a in data["available"]}["app"] == ["2.0.0-beta.1", "1.1.0", "1.0.0"]
+    code, _, err = veladdon(capsys, kube, "list", "--registry", "nope")
+    assert code == 2 and "specified registry nope not exist" in err
+
+
+def test_enable_from_a_self_signed_registry(
+    capsys: Capture, kube: KubeTarget, cluster: Cluster, catalog: Catalog, serve: Any, tls_files: Any
+) -> None:
+    cert, key = tls_files
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    secure = serve(catalog.other, tls=context)
+    code, _, err = veladdon(
+        capsys, kube, "registry", "add", "tls", "--type", "helm", "--endpoint", secure.url
+    )
+    assert code == 1 and "certificate" in err.lower()  # self-signed: refused without the CA
+    code, _, err = veladdon(
+        capsys,
+        kube,
+        "registry",
+        "add",
+        "tls",
+        "--type",
+        "helm",
+        "--endpoint",
+        secure.url,
+        "--ca-file",
+        str(cert),
+    )
+    assert code == 0, err
+    code, out, err = veladdon(capsys, kube, "enable", "extra", "--no-wait")
+    assert code == 0, err
+    assert out.splitlines()[-1] == "Addon extra enabled successfully."

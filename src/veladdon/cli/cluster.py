@@ -38,6 +38,10 @@ ResetValues = Annotated[
     bool, typer.Option("--reset-values", help="Ignore the parameters stored by the previous enable.")
 ]
 Yes = Annotated[bool, typer.Option("-y", "--yes", help="Answer yes to every question.")]
+RegistryVersion = Annotated[
+    str | None, typer.Option("--version", help="For an addon from a registry: the version to install.")
+]
+Refresh = Annotated[bool, typer.Option("--refresh", help="Re-fetch registry indexes now.")]
 
 
 def register(app: typer.Typer) -> None:
@@ -111,10 +115,8 @@ def enable_cmd(
     force_conflicts: ForceConflicts = False,
     reset_values: ResetValues = False,
     yes: Yes = False,
-    version: Annotated[
-        str | None, typer.Option("--version", help="Registry addons: the version to enable.")
-    ] = None,
-    refresh: Annotated[bool, typer.Option("--refresh", help="Re-fetch registry indexes now.")] = False,
+    version: RegistryVersion = None,
+    refresh: Refresh = False,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:
@@ -148,10 +150,8 @@ def upgrade_cmd(
     force_conflicts: ForceConflicts = False,
     reset_values: ResetValues = False,
     yes: Yes = False,
-    version: Annotated[
-        str | None, typer.Option("--version", help="Registry addons: the version to upgrade to.")
-    ] = None,
-    refresh: Annotated[bool, typer.Option("--refresh", help="Re-fetch registry indexes now.")] = False,
+    version: RegistryVersion = None,
+    refresh: Refresh = False,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:

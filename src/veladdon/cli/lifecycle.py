@@ -195,24 +195,53 @@ class _Spinner:
 def list_addons(
     ctx: typer.Context,
     output: Output = OutputFormat.table,
+    registry: Annotated[
+        str | None, typer.Option("-r", "--registry", help="Also list what this registry offers.")
+    ] = None,
+    available: Annotated[
+        bool, typer.Option("--available", help="Also list what every registry offers.")
+    ] = False,
+    refresh: Annotated[bool, typer.Option("--refresh", help="Re-fetch registry indexes now.")] = False,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:
     """List the addons enabled in the cluster (Applications in the KubeVela system namespace labelled
-    addons.oam.dev/name) with version, registry, real phase and the definitions they provide."""
+    addons.oam.dev/name) with version, registry, real phase and the definitions they provide; with
+    --registry/--available, also the addons the registries offer and their versions."""
     from veladdon.addon.model import system_namespace
     from veladdon.kube.status import list_addons as list_enabled
 
     term: Terminal = ctx.obj
+    offered: list[dict[str, Any]] | None = None
     with _connect(kubeconfig, context) as cluster:
         result = list_enabled(cluster, system_namespace())
+        if registry is not None or available:
+            from veladdon.kube.catalog import available_addons
+
+            offered, warnings = available_addons(
+                cluster, system_namespace(), registry=registry, refresh=refresh
+            )
+            for warning in warnings:
+                term.warn(warning)
     if output is not OutputFormat.table:
-        _dump(term, result.to_json(), output)
+        data = result.to_json()
+        if offered is not None:
+            data["available"] = [{k: v for k, v in row.items() if k != "versionsShown"} for row in offered]
+        _dump(term, data, output)
         return
-    if not result.addons:
+    if result.addons:
+        _print_table(term, list_rows(result))
+    elif offered is None:
         term.info(f"no addons are enabled in namespace {result.namespace}")
-        return
-    _print_table(term, list_rows(result))
+    if offered is not None:
+        if result.addons:
+            term.write("\n")
+        rows = [["NAME", "REGISTRY", "DESCRIPTION", "AVAILABLE-VERSIONS", "STATUS"]]
+        rows += [
+            [r["name"], r["registry"], r["description"] or "-", r["versionsShown"], r["status"]]
+            for r in offered
+        ]
+        _print_table(term, rows)
 
 
 def list_rows(result: AddonList) -> list[list[str]]:

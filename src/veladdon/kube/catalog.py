@@ -8,6 +8,7 @@ then the others (spec §6.6), and a registry that fails is reported and skipped 
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from veladdon.cue.evaluator import Evaluator
 from veladdon.errors import InputError
@@ -72,3 +73,40 @@ def enable_from_registry(
     result.dependencies = [*reports, *result.dependencies]
     result.warnings = [*warnings, *(str(w) for w in resolved.warnings), *result.warnings]
     return result
+
+
+def available_addons(
+    cluster: Cluster, namespace: str, *, registry: str | None = None, refresh: bool = False
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """What the registries offer (one registry, or all), beside the enabled addons' status (§8.2):
+    rows `{name, registry, description, versions, status}` sorted by registry then name, and the
+    warnings of registries that failed (they are skipped, not fatal)."""
+    from veladdon.addon.versions import format_available_versions, limit_string_length
+    from veladdon.kube.status import list_addons
+
+    specs, warnings = list_registries(cluster, namespace)
+    if registry is not None and registry not in {s.name for s in specs}:
+        raise InputError(
+            f"specified registry {registry} not exist", hint="`veladdon registry list` shows them"
+        )
+    listing = Registries(specs, refresh=refresh).list_available(registry)
+    enabled = {a.name: a for a in list_addons(cluster, namespace).addons}
+    rows = []
+    for addon in listing.addons:
+        installed = enabled.get(addon.name)
+        status = "-"
+        if installed is not None:
+            status = f"{installed.phase} ({installed.version})" if installed.version else installed.phase
+        rows.append(
+            {
+                "name": addon.name,
+                "registry": addon.registry,
+                "description": limit_string_length(addon.description, 60),
+                "versions": list(addon.versions),
+                "versionsShown": format_available_versions(
+                    list(addon.versions), installed.version if installed else None, 3
+                ),
+                "status": status,
+            }
+        )
+    return rows, [*warnings, *(str(w) for w in listing.warnings)]
