@@ -241,3 +241,12 @@ def test_unknown_flag_is_a_usage_error(capsys: Capture) -> None:
     assert code == 2
     assert "No such option: --bogus" in err
     assert "internal error" not in err
+
+
+def test_render_example_matches_the_golden_file(capsys: Capture) -> None:
+    """The whole stream, object by object, compared as parsed data (tests/data/golden/; regenerate with
+    `veladdon render examples/redis-operator > tests/data/golden/redis-operator.yaml` and review)."""
+    code, out, _ = veladdon(capsys, "render", str(EXAMPLE))
+    assert code == 0
+    golden = (ROOT / "tests" / "data" / "golden" / "redis-operator.yaml").read_text()
+    assert list(yaml.safe_load_all(out)) == list(yaml.safe_load_all(golden))
