@@ -97,15 +97,18 @@ class CueError(InputError):
 class Evaluator:
     """The one door to CUE. Counts round trips so tests can hold rendering to a budget."""
 
-    def __init__(self, backend: Backend | None = None, *, cue_path: str | None = None) -> None:
+    def __init__(
+        self, backend: Backend | None = None, *, cue_path: str | None = None, long_running: bool = False
+    ) -> None:
         self._backend = backend
         self._cue_path = cue_path
+        self._long_running = long_running
         self.calls = 0
 
     @property
     def backend(self) -> Backend:
         if self._backend is None:
-            self._backend = discover(self._cue_path)
+            self._backend = discover(self._cue_path, long_running=self._long_running)
         return self._backend
 
     @property

