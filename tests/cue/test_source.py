@@ -390,3 +390,24 @@ def test_bare_identifier_and_dynamic_label_are_uses() -> None:
 def test_unused_imports_of_data_files() -> None:
     for name in ("component-webservice.cue", "workflow-step-apply.cue", "addon/resources/configmap.cue"):
         assert unused_imports((DATA / name).read_text()) == (), name
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'parameter: {\n\t// +usage=x\n\timage: *"a" | string\n\t"quoted-key"?: int\n}\n',
+            {"image", "quoted-key"},
+        ),
+        ("parameter: {a: 1}\nparameter: {b: 2}\n", {"a", "b"}),
+        ("parameter: a: b: 1\n", {"a"}),
+        ("parameter: {a: 1, ...}\n", None),
+        ("parameter: #Schema\n", None),
+        ("parameter: {if true {a: 1}}\n", None),
+        ("other: {a: 1}\n", None),
+    ],
+)
+def test_declared_fields(text: str, expected: set[str] | None) -> None:
+    from veladdon.cue.source import declared_fields
+
+    assert declared_fields(text, "parameter") == expected

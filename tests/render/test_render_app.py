@@ -217,3 +217,12 @@ def test_one_evaluator_round_trip_per_render(evaluator: Evaluator) -> None:
     before = evaluator.calls
     render("yaml-resources", evaluator)
     assert evaluator.calls == before  # nothing to evaluate
+
+
+def test_undeclared_parameter_is_a_warning(evaluator: Evaluator) -> None:
+    warning = (
+        "parameter 'replcas' is not declared in parameter.cue (declared: data, replicas); "
+        "the templates ignore it"
+    )
+    assert warning in render("outputs-order", evaluator, replicas=2, replcas=3).warnings
+    assert not [w for w in render("outputs-order", evaluator, replicas=2).warnings if "not declared" in w]

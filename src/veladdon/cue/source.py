@@ -37,6 +37,7 @@ __all__ = [
     "SourceHeader",
     "Span",
     "TopDecl",
+    "declared_fields",
     "declares",
     "format_struct_like_cue",
     "read_header",
@@ -260,3 +261,28 @@ def unused_imports(text: str) -> tuple[Import, ...]:
         _references(ps.tokens[lo:a], used)
         lo = b
     return tuple(imp for imp in header.imports if imp.name not in used)
+
+
+def declared_fields(text: str, label: str) -> set[str] | None:
+    """The field names a top-level struct `label` declares across the file (`parameter: {a: ..., b?: ...}`),
+    or None when that cannot be known lexically (an embedding, a comprehension, `...`, a non-literal
+    value): callers then assume anything may be declared."""
+    ps = ParsedSource(text)
+    names: set[str] = set()
+    found = False
+    for decl in ps.decls:
+        if decl.kind != "field" or decl.label != label:
+            continue
+        found = True
+        elements = ps.struct_elements(decl.value_first, decl.value_last)
+        if elements is None:
+            return None
+        for element in elements:
+            if (
+                element.kind != "field"
+                or element.label is None
+                or element.label_kind not in ("ident", "string")
+            ):
+                return None
+            names.add(element.label)
+    return names if found else None

@@ -17,7 +17,7 @@ from typing import Any
 
 from veladdon.addon.model import Addon, SourceFile
 from veladdon.cue.evaluator import CueError, CueFile, Diagnostic, Evaluator
-from veladdon.cue.source import CueSyntaxError, declares, read_header, with_package
+from veladdon.cue.source import CueSyntaxError, declared_fields, declares, read_header, with_package
 from veladdon.errors import InputError
 from veladdon.render.sources import nested, parse_object, syntax_error
 
@@ -157,6 +157,7 @@ def render_application(
     else:
         app = {"apiVersion": APP_API_VERSION, "kind": "Application", "spec": {"components": []}}
 
+    warnings.extend(undeclared_parameters(addon, options.args))
     outputs = _outputs(results.get("outputs"), addon)
     components = _standalone_components(plan, results)
     app = _assemble(addon, app, components, options, warnings)
@@ -212,6 +213,26 @@ def _plan(addon: Addon, options: RenderOptions) -> _Plan:
             files.insert(1 if addon.template_cue is not None else 0, param)
         files.append(context_file(addon, options.args, package))
     return _Plan(files, expressions, standalone)
+
+
+def undeclared_parameters(addon: Addon, args: Mapping[str, Any]) -> list[str]:
+    """Warnings for values parameter.cue does not declare: KubeVela accepts them (an open struct)
+    and no template reads them, which is almost always a typo."""
+    source = addon.parameter_file
+    if source is None or not args:
+        return []
+    try:
+        declared = declared_fields(source.text, "parameter")
+    except CueSyntaxError:
+        return []
+    if declared is None:
+        return []
+    known = ", ".join(sorted(declared)) or "none"
+    return [
+        f"parameter {key!r} is not declared in {source.rel} (declared: {known}); the templates ignore it"
+        for key in sorted(user_args(args))
+        if key not in declared and key != "clusters"
+    ]
 
 
 def _header(source: SourceFile) -> Any:
