@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PORT ?= 8001
+KUBEAPI_FLAGS ?= --with-kubevela --kubeconfig $(CURDIR)/.kubeapi.kubeconfig
 
 .PHONY: install demo test lint typecheck layers unit conformance kubeapi bench docs clean
 
@@ -45,7 +46,7 @@ conformance: install
 
 # The Kubernetes API emulator in the foreground, for trying veladdon and kubectl by hand.
 kubeapi: install
-	$(BIN)/python -m tests.kubeapi --port $(PORT)
+	$(BIN)/python -m tests.kubeapi --port $(PORT) $(KUBEAPI_FLAGS)
 
 bench: install
 	$(BIN)/python bench/render.py
