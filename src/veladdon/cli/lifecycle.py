@@ -68,7 +68,9 @@ def disable(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:
-    """Disable an addon: refuse while Applications use its definitions, delete its Application, and
+    """Disable an addon and remove everything it installed.
+
+    Disable an addon: refuse while Applications use its definitions, delete its Application, and
     wait until everything it owned is gone (objects garbage collection cannot reach are deleted by
     veladdon; objects that existed before the addon are kept)."""
     from veladdon.addon.model import system_namespace
@@ -205,7 +207,9 @@ def list_addons(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:
-    """List the addons enabled in the cluster (Applications in the KubeVela system namespace labelled
+    """List the addons enabled in the cluster (and, with --registry, those on offer).
+
+    List the addons enabled in the cluster (Applications in the KubeVela system namespace labelled
     addons.oam.dev/name) with version, registry, real phase and the definitions they provide; with
     --registry/--available, also the addons the registries offer and their versions."""
     from veladdon.addon.model import system_namespace
@@ -265,7 +269,9 @@ def status(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:
-    """Show an enabled addon: phase, version, registry, clusters, stored parameters, component health,
+    """Show an enabled addon: phase, parameters, health, workflow and notes.
+
+    Show an enabled addon: phase, version, registry, clusters, stored parameters, component health,
     workflow state (and the failing step) and its NOTES."""
     from veladdon.addon.model import system_namespace
     from veladdon.kube.status import addon_status

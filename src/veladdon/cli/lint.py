@@ -70,7 +70,9 @@ def lint(
         bool, typer.Option("--clear-cache", help="Delete the result cache (then lint PATHs, if any).")
     ] = False,
 ) -> None:
-    """Check addons offline: structure, metadata, parameters, template, resources, definitions and CUE
+    """Check addons offline, as CI would (exit 1 on findings, 2 on bad input).
+
+    Check addons offline: structure, metadata, parameters, template, resources, definitions and CUE
     portability. Exit 0 when clean, 1 on errors (or warnings with --strict), 2 on bad input.
 
     Results of unchanged addons are cached in $XDG_CACHE_HOME/veladdon/lint (see docs/lint.md)."""

@@ -67,15 +67,9 @@ def version(ctx: typer.Context) -> None:
 
 def _register() -> None:
     """Each command module adds itself; their heavy imports happen inside the commands."""
-    import importlib
+    from veladdon.cli import cluster, init, lifecycle, lint, package, params, registry, render
 
-    for name in ("render", "lint", "init", "params", "cluster", "lifecycle", "package", "registry"):
-        try:
-            module = importlib.import_module(f"veladdon.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"veladdon.cli.{name}":
-                raise
-            continue
+    for module in (render, params, lint, init, cluster, lifecycle, package, registry):
         module.register(app)
 
 

@@ -39,7 +39,9 @@ def package(
         ),
     ] = "text",
 ) -> None:
-    """Check the addon folder and write <name>-<version>.tgz, a Helm chart archive with a generated
+    """Package an addon folder as a Helm chart archive (<name>-<version>.tgz).
+
+    Check the addon folder and write <name>-<version>.tgz, a Helm chart archive with a generated
     Chart.yaml, honouring .helmignore. The folder itself is not modified; the same folder always gives
     the same bytes ($SOURCE_DATE_EPOCH sets the archive's timestamps)."""
     from veladdon.errors import InputError
