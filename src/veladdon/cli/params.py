@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import difflib
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from veladdon.cli.console import Terminal
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-    yaml = "yaml"
+from veladdon.cli.options import OutputFormat
 
 
 def register(app: typer.Typer) -> None:
@@ -27,7 +21,8 @@ def params(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="The addon folder.", show_default=False)],
     output: Annotated[
-        Format | None, typer.Option("-o", "--output", help="Output format: table (default), json or yaml.")
+        OutputFormat | None,
+        typer.Option("-o", "--output", help="Output format: table (default), json or yaml."),
     ] = None,
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the parameter table for the addon's README.")
@@ -76,11 +71,11 @@ def params(
         term.write(markdown_table(schema.parameters))
     elif check_readme or write_readme:
         _readme(term, path, addon.root, addon.name, markdown_table(schema.parameters), write=write_readme)
-    elif output in (Format.json, Format.yaml):
+    elif output in (OutputFormat.json, OutputFormat.yaml):
         from veladdon.addon.yamlutil import dump_json, dump_yaml
 
         data = schema.to_json()
-        term.write(dump_json(data) if output is Format.json else dump_yaml(data))
+        term.write(dump_json(data) if output is OutputFormat.json else dump_yaml(data))
     else:
         from veladdon.render.params import text_table
 

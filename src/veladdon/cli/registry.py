@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -93,48 +94,36 @@ def _save(
     term.write(f"Successfully {verb} an addon registry {spec.name}\n")
 
 
-@registry_app.command("add")
-def add(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The registry's name.")],
-    kind: TypeOpt = Kind.helm,
-    endpoint: Endpoint = None,
-    username: Username = "",
-    password: Password = "",
-    insecure: Insecure = False,
-    ca_file: CaFile = "",
-    path: PathOpt = "",
-    token: Token = "",
-    repo: Repo = "",
-    bucket: Bucket = "",
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
-) -> None:
-    """Add a registry (a Helm type is checked by fetching its index first)."""
-    spec = _spec(name, kind, endpoint, username, password, insecure, ca_file, path, token, repo, bucket)
-    _save(ctx, spec, kubeconfig, context, update=False)
+def _saver(*, update: bool, doc: str) -> Callable[..., None]:
+    """`add` and `update` take the same flags; they differ in whether the registry must exist."""
+
+    def command(
+        ctx: typer.Context,
+        name: Annotated[str, typer.Argument(help="The registry's name.")],
+        kind: TypeOpt = Kind.helm,
+        endpoint: Endpoint = None,
+        username: Username = "",
+        password: Password = "",
+        insecure: Insecure = False,
+        ca_file: CaFile = "",
+        path: PathOpt = "",
+        token: Token = "",
+        repo: Repo = "",
+        bucket: Bucket = "",
+        kubeconfig: Kubeconfig = None,
+        context: Context = None,
+    ) -> None:
+        spec = _spec(name, kind, endpoint, username, password, insecure, ca_file, path, token, repo, bucket)
+        _save(ctx, spec, kubeconfig, context, update=update)
+
+    command.__doc__ = doc
+    return command
 
 
-@registry_app.command("update")
-def update(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The registry's name.")],
-    kind: TypeOpt = Kind.helm,
-    endpoint: Endpoint = None,
-    username: Username = "",
-    password: Password = "",
-    insecure: Insecure = False,
-    ca_file: CaFile = "",
-    path: PathOpt = "",
-    token: Token = "",
-    repo: Repo = "",
-    bucket: Bucket = "",
-    kubeconfig: Kubeconfig = None,
-    context: Context = None,
-) -> None:
-    """Replace an existing registry's settings."""
-    spec = _spec(name, kind, endpoint, username, password, insecure, ca_file, path, token, repo, bucket)
-    _save(ctx, spec, kubeconfig, context, update=True)
+registry_app.command("add")(
+    _saver(update=False, doc="Add a registry (a Helm one is checked by fetching its index).")
+)
+registry_app.command("update")(_saver(update=True, doc="Replace an existing registry's settings."))
 
 
 @registry_app.command("delete")
