@@ -24,11 +24,10 @@ from typing import Any
 from veladdon.addon.loader import load_addon
 from veladdon.addon.model import Addon, SystemRequirements
 from veladdon.addon.values import deep_merge
-from veladdon.addon.versions import Constraint, VersionError, check_semver
+from veladdon.addon.versions import Constraint, VersionError, check_semver, is_semver
 from veladdon.cue.evaluator import Evaluator
 from veladdon.errors import ExitCode, InputError, VeladdonError
 from veladdon.kube.addons import (
-    LABEL_NAME,
     NOTES_ANNOTATION,
     OBJECTS_ANNOTATION,
     PUBLISH_VERSION,
@@ -258,7 +257,7 @@ def check_requirements(cluster: Cluster, addon: Addon, system: SystemRequirement
                 "can't find a running KubeVela instance, please install it first",
                 hint="or skip the requirement check with -s",
             )
-        if _is_version(tag) and not _satisfies(tag, system.vela):
+        if is_semver(tag) and not _satisfies(tag, system.vela):
             raise RequirementError(
                 f"{name} {version} requires KubeVela {system.vela}, but the cluster runs {tag} "
                 "(the vela-core image tag)",
@@ -266,18 +265,12 @@ def check_requirements(cluster: Cluster, addon: Addon, system: SystemRequirement
             )
     if system.kubernetes:
         kube_version = cluster.server_version()
-        if _is_version(kube_version) and not _satisfies(kube_version, system.kubernetes):
+        if is_semver(kube_version) and not _satisfies(kube_version, system.kubernetes):
             raise RequirementError(
                 f"{name} {version} requires Kubernetes {system.kubernetes}, "
                 f"but the cluster runs {kube_version}",
                 hint="skip the check with -s if you know better",
             )
-
-
-def _is_version(text: str) -> bool:
-    from veladdon.addon.versions import is_semver
-
-    return is_semver(text)
 
 
 def _satisfies(actual: str, constraint: str) -> bool:
@@ -679,7 +672,6 @@ def failure_reason(app: dict[str, Any]) -> str:
 
 
 __all__ = [
-    "LABEL_NAME",
     "DefinitionConflict",
     "DependencyMissing",
     "EnableOptions",
