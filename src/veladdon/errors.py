@@ -77,3 +77,9 @@ class ClusterError(VeladdonError):
     """The cluster could not be reached or refused us (exit 5)."""
 
     exit_code = ExitCode.CLUSTER
+
+
+class TimedOut(VeladdonError):
+    """Waiting for the cluster took longer than --timeout (exit 4)."""
+
+    exit_code = ExitCode.TIMEOUT

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from veladdon.errors import ExitCode, VeladdonError
+from veladdon.errors import ExitCode, TimedOut, VeladdonError
 from veladdon.kube.addons import (
     APP_PREFIX,
     DEFINITION_KINDS,
@@ -53,8 +53,8 @@ class AddonInUse(VeladdonError):
         self.users = users
 
 
-class DisableTimeout(VeladdonError):
-    exit_code = ExitCode.TIMEOUT
+class DisableTimeout(TimedOut):
+    pass
 
 
 class DisableInterrupted(VeladdonError):

@@ -26,7 +26,7 @@ from veladdon.addon.model import Addon, SystemRequirements
 from veladdon.addon.values import deep_merge
 from veladdon.addon.versions import Constraint, VersionError, check_semver, is_semver
 from veladdon.cue.evaluator import Evaluator
-from veladdon.errors import ExitCode, InputError, VeladdonError
+from veladdon.errors import ExitCode, InputError, TimedOut, VeladdonError
 from veladdon.kube.addons import (
     NOTES_ANNOTATION,
     OBJECTS_ANNOTATION,
@@ -598,8 +598,8 @@ def nudge_workflow(cluster: Cluster, name: str, namespace: str) -> None:
 # --- waiting ---------------------------------------------------------------------------------
 
 
-class WaitTimeout(VeladdonError):
-    exit_code = ExitCode.TIMEOUT
+class WaitTimeout(TimedOut):
+    pass
 
 
 class WaitFailed(VeladdonError):
