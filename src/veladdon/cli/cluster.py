@@ -294,7 +294,7 @@ def _confirm_clusters(
 
 def diff_cmd(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="The addon folder.", show_default=False)],
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="The addon folder.", show_default=False)],
     values: Values = None,
     set_args: SetArgs = None,
     values_files: ValuesFiles = None,

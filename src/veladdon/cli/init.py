@@ -19,7 +19,11 @@ def init(
     ctx: typer.Context,
     name: Annotated[
         str,
-        typer.Argument(help="The addon's name: lower-case letters, digits and dashes.", show_default=False),
+        typer.Argument(
+            metavar="NAME",
+            help="The addon's name: lower-case letters, digits and dashes.",
+            show_default=False,
+        ),
     ],
     path: Annotated[
         Path | None, typer.Option("-p", "--path", help="The folder to create (default: ./NAME).")

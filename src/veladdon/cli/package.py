@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 def package(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="The addon folder.", show_default=False)],
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="The addon folder.", show_default=False)],
     destination: Annotated[
         Path | None,
         typer.Option(

@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
 
 def params(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="The addon folder.", show_default=False)],
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="The addon folder.", show_default=False)],
     output: Annotated[
         OutputFormat | None,
         typer.Option("-o", "--output", help="Output format: table (default), json or yaml."),

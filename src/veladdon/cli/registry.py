@@ -99,7 +99,7 @@ def _saver(*, update: bool, doc: str) -> Callable[..., None]:
 
     def command(
         ctx: typer.Context,
-        name: Annotated[str, typer.Argument(help="The registry's name.")],
+        name: Annotated[str, typer.Argument(metavar="NAME", help="The registry's name.")],
         kind: TypeOpt = Kind.helm,
         endpoint: Endpoint = None,
         username: Username = "",
@@ -129,7 +129,7 @@ registry_app.command("update")(_saver(update=True, doc="Replace an existing regi
 @registry_app.command("delete")
 def delete(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The registry's name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The registry's name.")],
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:
@@ -182,7 +182,7 @@ def list_cmd(
 @registry_app.command("get")
 def get(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="The registry's name.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The registry's name.")],
     output: Output = OutputFormat.table,
     kubeconfig: Kubeconfig = None,
     context: Context = None,

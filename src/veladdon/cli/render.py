@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
 def render(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="The addon folder.", show_default=False)],
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="The addon folder.", show_default=False)],
     values: Values = None,
     set_args: SetArgs = None,
     values_files: ValuesFiles = None,
