@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from veladdon.addon.model import SourceFile
 from veladdon.addon.values import load_values_file
-from veladdon.cue.evaluator import CueError, CueFile
-from veladdon.cue.source import ParsedSource, with_package
+from veladdon.cue.evaluator import CueError
+from veladdon.cue.source import ParsedSource
 from veladdon.errors import InputError
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
 from veladdon.lint.registry import check, define
+from veladdon.render.params import has_value, parameter_openapi
 
 PA01 = define(
     "PA01",
@@ -95,30 +95,6 @@ def top_parameters(ps: ParsedSource) -> list[TopParameter] | None:
     return found
 
 
-def openapi_wrapper(source: SourceFile, ps: ParsedSource) -> str:
-    """parameter.cue with `parameter:` renamed `#Parameter:` and other regular top-level fields blanked,
-    every line in place: `cue def --out openapi` accepts only definitions at the top level."""
-    text = source.text
-    edits: list[tuple[int, int, str]] = []
-    for decl in ps.decls:
-        if decl.kind != "field":
-            continue
-        label = decl.label or ""
-        if label == "parameter":
-            tok = ps.tokens[decl.label_first]
-            edits.append((tok.start, tok.end, "#Parameter"))
-        elif not label.startswith(("_", "#")):
-            start, end = ps.tokens[decl.first].start, ps.tokens[decl.last - 1].end
-            edits.append((start, end, "".join("\n" if c == "\n" else " " for c in text[start:end])))
-    for start, end, new in sorted(edits, reverse=True):
-        text = text[:start] + new + text[end:]
-    package = "main"
-    for decl in ps.decls:
-        if decl.kind == "package" and decl.label:
-            package = decl.label
-    return with_package(text, package)
-
-
 def parameter_schema(ctx: LintContext) -> dict[str, Any] | InputError | None:
     """The OpenAPI schema of `parameter` (CUE's own generator), memoised; None without parameters."""
     if "parameter_schema" in ctx.memo:
@@ -128,30 +104,12 @@ def parameter_schema(ctx: LintContext) -> dict[str, Any] | InputError | None:
     source = ctx.addon.parameter_file if ctx.addon is not None else None
     ps = ctx.parsed(source) if source is not None else None
     if source is not None and ps is not None and top_parameters(ps) is not None:
-        name = source.rel
-        file = CueFile(name, openapi_wrapper(source, ps), origin=str(source.path), role="parameter")
         try:
-            doc = ctx.evaluator.openapi([file])
-            schema = doc.get("components", {}).get("schemas", {}).get("Parameter", {})
-            result = schema if isinstance(schema, dict) else {}
+            result = parameter_openapi(source, ctx.evaluator)
         except InputError as exc:
             result = exc
     ctx.memo["parameter_schema"] = result
     return result
-
-
-def _has_value(prop: dict[str, Any]) -> bool:
-    """Whether an unset parameter of this schema still exports concretely."""
-    if "default" in prop:
-        return True
-    kind = prop.get("type")
-    if kind == "array":
-        return not prop.get("minItems")
-    if kind == "object":
-        props = prop.get("properties") or {}
-        required = prop.get("required") or []
-        return all(isinstance(props.get(r), dict) and _has_value(props[r]) for r in required)
-    return False
 
 
 @check(PA01, PA02, PA03)
@@ -197,7 +155,7 @@ def schema(ctx: LintContext) -> None:
                 param.line,
                 param.col,
             )
-        if param.name in required and not _has_value(prop):
+        if param.name in required and not has_value(prop):
             ctx.report(
                 "PA03",
                 f"parameter `{param.name}` has no default and is not optional, so the addon cannot be "
