@@ -142,29 +142,32 @@ class Controllers:
     ) -> bool:
         spec = crd.get("spec", {})
         target = (spec.get("group", ""), spec.get("names", {}).get("plural", ""))
-        live = [(k, c) for k, o in objects if k == target and (c := self._current(k, o)) is not None]
-        issued = False
-        for k, instance in live:
-            if not instance["metadata"].get("deletionTimestamp"):
-                self._delete(k, instance)
-                issued = True
-        if any(self._current(k, o) for k, o in live):
-            return issued
-        self._drop_finalizer(key, crd, CRD_FINALIZER)
-        return True
+        instances = [(k, o) for k, o in objects if k == target]
+        return self._release_after(key, crd, instances, CRD_FINALIZER, "Background")
 
     def _foreground(
         self, key: StoreKey, owner: dict[str, Any], deps: list[tuple[StoreKey, dict[str, Any]]]
     ) -> bool:
+        return self._release_after(key, owner, deps, FOREGROUND, "Foreground")
+
+    def _release_after(
+        self,
+        key: StoreKey,
+        owner: dict[str, Any],
+        deps: list[tuple[StoreKey, dict[str, Any]]],
+        finalizer: str,
+        policy: str,
+    ) -> bool:
+        """Delete what still depends on `owner`; drop its finalizer once all of it is gone."""
         live = [(k, c) for k, o in deps if (c := self._current(k, o)) is not None]
         issued = False
         for k, dep in live:
             if not dep["metadata"].get("deletionTimestamp"):
-                self._delete(k, dep, "Foreground")
+                self._delete(k, dep, policy)
                 issued = True
         if any(self._current(k, o) for k, o in live):
             return issued
-        self._drop_finalizer(key, owner, FOREGROUND)
+        self._drop_finalizer(key, owner, finalizer)
         return True
 
     def _orphan(

@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -172,13 +172,6 @@ class Cluster:
             return self.call(lambda: self.dynamic.resources.get(api_version=api_version, kind=kind))
         except ResourceNotFoundError as exc:
             raise NotFound(f"the cluster does not serve {kind} ({api_version})", status=404) from exc
-
-    def has_kind(self, api_version: str, kind: str) -> bool:
-        try:
-            self.resource(api_version, kind)
-        except NotFound:
-            return False
-        return True
 
     def require_kubevela(self) -> None:
         """Asked of the server itself, not the discovery cache: an uninstalled KubeVela must say so."""
@@ -383,10 +376,3 @@ def _short(exc: BaseException) -> str:
     reason = getattr(exc, "reason", None)
     text = str(reason or exc)
     return text.split("\n")[0][:300]
-
-
-def iter_objects(objects: builtins.list[dict[str, Any]]) -> Iterator[tuple[str, str, str, str | None]]:
-    """(apiVersion, kind, name, namespace) of each object."""
-    for obj in objects:
-        meta = obj.get("metadata", {})
-        yield obj["apiVersion"], obj["kind"], meta.get("name", ""), meta.get("namespace")

@@ -15,7 +15,6 @@ reported in `RenderedDefinitions.unchecked`, never silently passed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -283,8 +282,3 @@ def _definition_object(
     if labels:
         metadata["labels"] = labels
     return {"apiVersion": API_VERSION, "kind": kind, "metadata": metadata, "spec": spec}
-
-
-def definition_names(objects: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(kind, name) of definition objects, in order."""
-    return [(str(o.get("kind")), str(o.get("metadata", {}).get("name"))) for o in objects]
