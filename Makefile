@@ -1,13 +1,13 @@
-# veladdon: `make demo` and `make test` are the whole set-up on a fresh machine (Python >= 3.11, Node.js >= 18).
+# veladdon: `make demo` and `make test` are the whole set-up on a fresh machine (Python >= 3.11, Node.js >= 18;
+# with Go >= 1.26 also the real engines: native CUE releases and a Kubernetes control plane, see docs/testing.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
-PORT ?= 8001
 KUBEAPI_FLAGS ?= --with-kubevela --kubeconfig $(CURDIR)/.kubeapi.kubeconfig
 
-.PHONY: install demo test lint typecheck layers unit conformance kubeapi bench docs clean
+.PHONY: install engines engines-cue demo test lint typecheck layers unit conformance kubeapi controlplane bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,22 @@ $(NODE_STAMP): package.json package-lock.json
 
 install: $(STAMP) $(NODE_STAMP)
 
-demo: install
+# The real engines, built from the Go module proxy into ~/.cache/veladdon/engines (or $$VELADDON_CACHE_DIR):
+# three CUE releases, etcd, kube-apiserver, kube-controller-manager (and KubeVela's CRDs). Without Go it
+# says so and builds nothing; a second run checks the cache and takes about a second.
+engines:
+	@$(PYTHON) tools/engines/build.py
+
+engines-cue:
+	@$(PYTHON) tools/engines/build.py cue
+
+demo: install engines-cue
 	$(BIN)/veladdon version
 	$(BIN)/veladdon render examples/redis-operator
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check src tests bench scripts tools
+	$(BIN)/ruff format --check src tests bench scripts tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -38,15 +47,22 @@ layers: $(STAMP)
 unit: install
 	$(BIN)/pytest -q
 
-test: install lint typecheck layers unit
+test: install engines lint typecheck layers unit
 
 # The conformance suite alone; against a real cluster with VELADDON_TEST_KUBECONFIG=... (see docs/testing.md).
 conformance: install
 	$(BIN)/pytest -q -m conformance tests/conformance
 
 # The Kubernetes API emulator in the foreground, for trying veladdon and kubectl by hand.
+kubeapi: PORT ?= 8001
 kubeapi: install
 	$(BIN)/python -m tests.kubeapi --port $(PORT) $(KUBEAPI_FLAGS)
+
+# A real control plane in the foreground (etcd, kube-apiserver, kube-controller-manager on 127.0.0.1) with
+# KubeVela's CRDs; kubeconfig in .controlplane.kubeconfig; Ctrl-C stops it and removes its data.
+controlplane: PORT ?= 6443
+controlplane: install engines
+	@$(BIN)/python -m tests.controlplane --port $(PORT)
 
 bench: install
 	$(BIN)/python bench/render.py

@@ -1,6 +1,8 @@
 """Benchmark `veladdon render` against the bare `cue export` of the same CUE, same evaluator, same run.
 
 Not a timed test: it prints figures and ratios. Usage: `.venv/bin/python bench/render.py [--runs N]`.
+It measures every evaluator there is, side by side in one run: each native cue release `make engines`
+built (v0.9.2, v0.14.1, v0.17.1), a `cue` on PATH, and the WASM build.
 
 * bare    = the least any tool must pay for one evaluation of the template files: with a native `cue`,
             `cue export <files> -e output -e outputs`; with the WASM build, a fresh Node process that
@@ -11,6 +13,7 @@ Not a timed test: it prints figures and ratios. Usage: `.venv/bin/python bench/r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
 import subprocess
@@ -22,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+from tools.engines import build as engines_build  # noqa: E402
 
 from veladdon.addon.loader import load_addon  # noqa: E402
 from veladdon.cue.backends import Backend, BinaryBackend, WasmWorkerBackend, discover  # noqa: E402
@@ -106,25 +112,44 @@ def run_ok(cmd: list[str], cwd: Path | None = None, stdin: str | None = None) ->
         raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr}")
 
 
+def evaluators() -> list[tuple[str, Backend]]:
+    """(VELADDON_CUE setting, backend) for every evaluator on this machine."""
+    found: list[tuple[str, Backend]] = []
+    for spec in engines_build.ENGINES:
+        if spec.name == "cue" and (path := engines_build.installed(spec)) is not None:
+            found.append((str(path), BinaryBackend(str(path))))
+    with contextlib.suppress(Exception):
+        found.append(("wasm", discover("wasm")))
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     opts = parser.parse_args()
 
-    backend = discover()
-    print(f"evaluator: {backend.description}")
-    for label, resources, definitions in (("small", 8, 0), ("realistic", 16, 6)):
-        print(f"\n== {label} addon")
-        with tempfile.TemporaryDirectory() as tmp:
-            measure(backend, Path(tmp), resources, definitions, opts.runs)
+    rows: list[tuple[str, str, float, float]] = []
+    for setting, backend in evaluators():
+        print(f"\n### evaluator: {backend.description}")
+        for label, resources, definitions in (("small", 8, 0), ("realistic", 16, 6)):
+            print(f"\n== {label} addon")
+            with tempfile.TemporaryDirectory() as tmp:
+                t_bare, t_render = measure(backend, setting, Path(tmp), resources, definitions, opts.runs)
+            rows.append((label, backend.description.split(" (")[0], t_bare, t_render))
     t_help = timeit(lambda: run_ok([*VELADDON, "--help"]), opts.runs)
     t_version = timeit(lambda: run_ok([*VELADDON, "--version"]), opts.runs)
+    print("\n| addon | evaluator | bare `cue export` | veladdon render | ratio |")
+    print("|---|---|---|---|---|")
+    for label, cue, t_bare, t_render in rows:
+        print(f"| {label} | {cue} | {t_bare:.3f} s | {t_render:.3f} s | {t_render / t_bare:.2f} |")
     print()
     print(f"veladdon --help        {t_help:7.3f} s  (target <= 0.35 s)")
     print(f"veladdon --version     {t_version:7.3f} s  (target <= 0.35 s)")
 
 
-def measure(backend: Backend, tmpdir: Path, resources: int, definitions: int, runs: int) -> None:
+def measure(
+    backend: Backend, setting: str, tmpdir: Path, resources: int, definitions: int, runs: int
+) -> tuple[float, float]:
     addon_dir = make_addon(tmpdir, resources=resources)
     if definitions:
         add_definitions(addon_dir, definitions)
@@ -163,7 +188,7 @@ def measure(backend: Backend, tmpdir: Path, resources: int, definitions: int, ru
     else:  # pragma: no cover
         raise SystemExit("unknown backend")
 
-    render_cmd = [*VELADDON, "render", str(addon_dir)]
+    render_cmd = [*VELADDON, "--cue", setting, "render", str(addon_dir)]
     bare()  # warm the OS file cache for both sides
     run_ok(render_cmd)
     t_bare = timeit(bare, runs)
@@ -176,6 +201,7 @@ def measure(backend: Backend, tmpdir: Path, resources: int, definitions: int, ru
         t_tuned = timeit(bare_tuned, runs)
         flags = " ".join(backend.node_flags) or "none"
         print(f"bare, veladdon's flags {t_tuned:7.3f} s (node {flags}); ratio {t_render / t_tuned:.2f}")
+    return t_bare, t_render
 
 
 if __name__ == "__main__":

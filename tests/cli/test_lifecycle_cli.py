@@ -346,6 +346,7 @@ def test_unauthorised(capsys: Capture, kube: KubeTarget, cluster: Cluster, statu
 
 
 def test_kubevela_not_installed(capsys: Capture, kube: KubeTarget) -> None:
+    kube.without_kubevela()
     for command in (["list"], ["status", "x"], ["disable", "x"]):
         code, out, err = veladdon(capsys, kube, *command)
         assert (code, out) == (1, "")

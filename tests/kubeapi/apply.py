@@ -1,12 +1,16 @@
 """Server-side apply and `managedFields` bookkeeping.
 
 Field sets are sets of paths (tuples of map keys). Lists are atomic: a manager owns a whole list,
-never single items (the documented "list-type-granular apply" gap).
+never single items (the documented "list-type-granular apply" gap), except the two lists of
+metadata every object has: `ownerReferences`, a map list keyed by uid whose items are atomic, and
+`finalizers`, a set. Their items are path components of their own, `k:{"uid":"..."}` and
+`v:"..."`, exactly as they appear in `fieldsV1`.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +36,37 @@ _SERVER_FIELDS: set[Path] = {
 
 _MISSING = object()
 
+# Lists whose items are owned one by one: the key fields of a map list, or None for a set.
+GRANULAR: dict[Path, tuple[str, ...] | None] = {
+    ("metadata", "ownerReferences"): ("uid",),
+    ("metadata", "finalizers"): None,
+}
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def item_key(list_path: Path, item: Any) -> str | None:
+    """The path component of one item of a granular list (None when it has no usable key)."""
+    keys = GRANULAR[list_path]
+    if keys is None:
+        return None if isinstance(item, (dict, list)) else "v:" + _compact(item)
+    if not isinstance(item, dict) or any(k not in item for k in keys):
+        return None
+    return "k:" + _compact({k: item[k] for k in keys})
+
+
+def _item_keys(list_path: Path, items: list[Any]) -> list[str] | None:
+    keys = [item_key(list_path, item) for item in items]
+    if None in keys or len(set(keys)) != len(keys):
+        return None  # not a valid map list or set: treated as atomic
+    return [k for k in keys if k is not None]
+
+
+def _is_item(path: Path, index: int) -> bool:
+    return path[:index] in GRANULAR and path[index][:2] in ("k:", "v:")
+
 
 @dataclass
 class Entry:
@@ -47,24 +82,46 @@ class Entry:
         return (self.manager, self.operation, self.subresource)
 
 
-def leaf_paths(obj: Any, ignore_status: bool = False) -> set[Path]:
-    paths: set[Path] = set()
+def ordered_leaf_paths(obj: Any, ignore_status: bool = False) -> list[Path]:
+    """The leaf paths of `obj` in document order (the order applied list items are added in)."""
+    paths: list[Path] = []
 
     def walk(value: Any, prefix: Path) -> None:
         if isinstance(value, dict) and (value or not prefix):
             for key, child in value.items():
                 walk(child, (*prefix, key))
+        elif (
+            isinstance(value, list)
+            and value
+            and prefix in GRANULAR
+            and (keys := _item_keys(prefix, value)) is not None
+        ):
+            paths.extend((*prefix, k) for k in keys)
         elif prefix not in _SERVER_FIELDS:
-            paths.add(prefix)
+            paths.append(prefix)
 
     walk(obj, ())
     if ignore_status:
-        paths = {p for p in paths if p[0] != "status"}
+        paths = [p for p in paths if p[0] != "status"]
     return paths
 
 
+def leaf_paths(obj: Any, ignore_status: bool = False) -> set[Path]:
+    return set(ordered_leaf_paths(obj, ignore_status))
+
+
+def _find_item(list_path: Path, items: list[Any], key: str) -> int | None:
+    return next((i for i, item in enumerate(items) if item_key(list_path, item) == key), None)
+
+
 def get_path(obj: Any, path: Path) -> Any:
-    for key in path:
+    for index, key in enumerate(path):
+        if isinstance(obj, list) and _is_item(path, index):
+            found = _find_item(path[:index], obj, key)
+            if found is None:
+                return _MISSING
+            obj = obj[found]
+            continue
         if not isinstance(obj, dict) or key not in obj:
             return _MISSING
         obj = obj[key]
@@ -72,15 +129,36 @@ def get_path(obj: Any, path: Path) -> Any:
 
 
 def _set_path(obj: dict[str, Any], path: Path, value: Any) -> None:
-    for key in path[:-1]:
+    item = _is_item(path, len(path) - 1)
+    parents = path[:-2] if item else path[:-1]
+    for key in parents:
         child = obj.get(key)
         if not isinstance(child, dict):
             child = obj[key] = {}
         obj = child
-    obj[path[-1]] = copy.deepcopy(value)
+    if not item:
+        obj[path[-1]] = copy.deepcopy(value)
+        return
+    items = obj.get(path[-2])
+    if not isinstance(items, list):
+        items = obj[path[-2]] = []
+    found = _find_item(path[:-1], items, path[-1])
+    if found is None:
+        items.append(copy.deepcopy(value))
+    else:
+        items[found] = copy.deepcopy(value)
 
 
 def _delete_path(obj: dict[str, Any], path: Path) -> None:
+    if _is_item(path, len(path) - 1):
+        items = get_path(obj, path[:-1])
+        if isinstance(items, list):
+            found = _find_item(path[:-1], items, path[-1])
+            if found is not None:
+                del items[found]
+            if items:
+                return
+        path = path[:-1]  # the last item went: the list goes too
     parents: list[tuple[dict[str, Any], str]] = []
     node: Any = obj
     for key in path[:-1]:
@@ -100,8 +178,8 @@ def fields_to_v1(paths: set[Path]) -> dict[str, Any]:
     root: dict[str, Any] = {}
     for path in sorted(paths):
         node = root
-        for key in path:
-            node = node.setdefault(f"f:{key}", {})
+        for index, key in enumerate(path):
+            node = node.setdefault(key if _is_item(path, index) else f"f:{key}", {})
     return root
 
 
@@ -109,11 +187,13 @@ def fields_from_v1(doc: Any, prefix: Path = ()) -> set[Path]:
     paths: set[Path] = set()
     if not isinstance(doc, dict):
         return paths
+    items = [k for k in doc if k[:2] in ("k:", "v:")] if prefix in GRANULAR else []
     children = [k for k in doc if k.startswith("f:")]
-    if not children and prefix:
+    if not children and not items and prefix:
         paths.add(prefix)
     for key in children:
         paths |= fields_from_v1(doc[key], (*prefix, key[2:]))
+    paths |= {(*prefix, key) for key in items}  # list items are atomic: whatever is below is theirs
     return paths
 
 
@@ -169,7 +249,17 @@ def _entry(entries: list[Entry], key: tuple[str, str, str], api_version: str, no
 
 
 def dotted(path: Path) -> str:
-    return "." + ".".join(path)
+    """A path as the API server prints it: `.metadata.ownerReferences[uid="..."]`, `.finalizers[="..."]`."""
+    out = ""
+    for index, key in enumerate(path):
+        if not _is_item(path, index):
+            out += "." + key
+        elif key.startswith("v:"):
+            out += f"[={key[2:]}]"
+        else:
+            fields = json.loads(key[2:])
+            out += "[" + ",".join(f"{k}={json.dumps(v)}" for k, v in fields.items()) + "]"
+    return out
 
 
 def track_update(
@@ -214,21 +304,22 @@ def server_side_apply(
     """
     applied = copy.deepcopy(applied)
     applied.get("metadata", {}).pop("managedFields", None)
-    new_paths = leaf_paths(applied, ignore_status)
+    ordered = ordered_leaf_paths(applied, ignore_status)
+    new_paths = set(ordered)
     entries = read_entries(live)
     key = (manager, "Apply", subresource)
     mine = next((e for e in entries if e.key == key), None)
     old_paths = set(mine.fields) if mine else set()
 
-    conflicts: list[tuple[str, Path]] = []
+    conflicts: list[tuple[Entry, Path]] = []
     for e in entries:
         if e.key == key:
             continue
         for p in sorted(new_paths & e.fields):
             if get_path(live, p) != get_path(applied, p):
-                conflicts.append((e.manager, p))
+                conflicts.append((e, p))
     if conflicts and not force:
-        raise _conflict_error(conflicts, api_version)
+        raise _conflict_error(conflicts)
     if force:
         taken = {p for _, p in conflicts}
         for e in entries:
@@ -236,13 +327,17 @@ def server_side_apply(
                 e.fields -= taken
 
     result = copy.deepcopy(live) if live is not None else {}
-    for p in new_paths:
+    for p in ordered:
         value = get_path(applied, p)
         if value == {} and isinstance(get_path(result, p), dict):
             continue  # an empty map merges into the live one; it does not clear it
+        if value == [] and p in GRANULAR and isinstance(get_path(result, p), list):
+            continue  # nor does an empty granular list clear the items others own
         _set_path(result, p, value)
     others = set().union(*(e.fields for e in entries if e.key != key)) if entries else set()
     for p in old_paths - new_paths:
+        if p in GRANULAR and _item_keys(p, get_path(result, p) or []):
+            continue  # the list's items have owners of their own
         if p not in others:
             _delete_path(result, p)
     _entry(entries, key, api_version, now).fields = new_paths
@@ -250,24 +345,32 @@ def server_side_apply(
     return result
 
 
-def _conflict_error(conflicts: list[tuple[str, Path]], api_version: str) -> APIError:
+def _manager(e: Entry) -> str:
+    """How the API server names a conflicting manager: Update managers with version and time."""
+    name = f'"{e.manager}"'
+    if e.subresource:
+        name += f' with subresource "{e.subresource}"'
+    if e.operation == "Update":
+        name += f" using {e.api_version}" + (f" at {e.time}" if e.time else "")
+    return name
+
+
+def _conflict_error(conflicts: list[tuple[Entry, Path]]) -> APIError:
     count = len(conflicts)
-    managers = sorted({m for m, _ in conflicts})
     if count == 1:
-        manager, path = conflicts[0]
-        message = (
-            f'Apply failed with 1 conflict: conflict with "{manager}" using {api_version}: {dotted(path)}'
-        )
+        entry, path = conflicts[0]
+        message = f"Apply failed with 1 conflict: conflict with {_manager(entry)}: {dotted(path)}"
     else:
-        lines = "\n".join(f"- {dotted(p)}" for _, p in conflicts)
-        who = ", ".join(f'"{m}"' for m in managers)
-        message = f"Apply failed with {count} conflicts: conflicts with {who} using {api_version}:\n{lines}"
+        by_manager: dict[str, list[Path]] = {}
+        for e, p in conflicts:
+            by_manager.setdefault(_manager(e), []).append(p)
+        parts = sorted(
+            f"conflicts with {who}" + "".join(f"\n- {dotted(p)}" for p in paths)
+            for who, paths in by_manager.items()
+        )
+        message = f"Apply failed with {count} conflicts: " + "\n".join(parts)
     causes = [
-        {
-            "reason": "FieldManagerConflict",
-            "message": f'conflict with "{m}" using {api_version}',
-            "field": dotted(p),
-        }
-        for m, p in conflicts
+        {"reason": "FieldManagerConflict", "message": f"conflict with {_manager(e)}", "field": dotted(p)}
+        for e, p in conflicts
     ]
     return APIError(409, message, "Conflict", {"causes": causes})

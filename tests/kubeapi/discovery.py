@@ -104,6 +104,12 @@ class Registry:
     def lookup(self, group: str, version: str, plural: str) -> ResourceType | None:
         return self.types.get((group, version, plural))
 
+    def by_kind(self, group: str, version: str, kind: str) -> ResourceType | None:
+        """The type an ownerReference's apiVersion and kind name (what the collector's REST mapper finds)."""
+        with self.lock:
+            found = (rt for rt in self.types.values() if rt.kind == kind and rt.group == group)
+            return next((rt for rt in found if rt.version == version), None)
+
     def by_store_key(self, key: tuple[str, str]) -> list[ResourceType]:
         with self.lock:
             return [rt for rt in self.types.values() if rt.store_key == key]

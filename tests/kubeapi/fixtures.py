@@ -27,6 +27,9 @@ from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic import DynamicClient
 
+from tests import engines
+from tests.controlplane import ControlPlane, ControlPlaneError
+
 from .server import Fault, KubeAPIServer, RequestRecord
 
 ENV_KUBECONFIG = "VELADDON_TEST_KUBECONFIG"
@@ -49,6 +52,20 @@ WAIT_SECONDS = 30.0
 
 def real_cluster_configured() -> bool:
     return bool(os.environ.get(ENV_KUBECONFIG))
+
+
+def controlplane_available() -> bool:
+    """The engines of a real control plane were built (`make engines`)."""
+    names = ("etcd", "kube-apiserver", "kube-controller-manager", "kubevela-crds")
+    return all(engines.engine(name) is not None for name in names)
+
+
+# What the `kube` fixture runs each test against: the emulator always, and the real control plane where
+# its engines were built; or only the real cluster VELADDON_TEST_KUBECONFIG names.
+if real_cluster_configured():
+    TARGETS = ["cluster"]
+else:
+    TARGETS = ["emulator", *(["controlplane"] if controlplane_available() else [])]
 
 
 def write_kubeconfig(path: Path, url: str, context: str, namespace: str = "default") -> Path:
@@ -130,6 +147,29 @@ def vela_core_deployment(vela_version: str, replicas: int) -> dict[str, Any]:
     }
 
 
+def complete_application_status(status: dict[str, Any]) -> dict[str, Any]:
+    """Fill in what KubeVela's Application CRD requires of a status (v1.10: workflow.finished, mode,
+    suspend, terminated; an id per step and sub-step; healthy and name per service), as the controller
+    writes them, keeping every field the caller set."""
+    workflow = status.get("workflow")
+    if isinstance(workflow, dict):
+        for key, default in (
+            ("finished", False),
+            ("mode", "StepByStep-DAG"),
+            ("suspend", False),
+            ("terminated", False),
+        ):
+            workflow.setdefault(key, default)
+        for i, step in enumerate(workflow.get("steps") or []):
+            step.setdefault("id", f"step-{i}")
+            for j, sub in enumerate(step.get("subSteps") or []):
+                sub.setdefault("id", f"step-{i}-{j}")
+    for service in status.get("services") or []:
+        service.setdefault("healthy", True)
+        service.setdefault("name", "")
+    return status
+
+
 class KubeTarget:
     """What a test talks to: the emulator (`is_emulator`) or a real, disposable cluster."""
 
@@ -140,11 +180,13 @@ class KubeTarget:
         url: str,
         tmp: Path,
         server: KubeAPIServer | None = None,
+        plane: SharedControlPlane | None = None,
     ) -> None:
         self.kubeconfig = kubeconfig
         self.context = context
         self.url = url
         self.server = server
+        self.plane = plane
         self.is_emulator = server is not None
         self.run_id = uuid.uuid4().hex[:6]
         self._tmp = tmp
@@ -212,9 +254,14 @@ class KubeTarget:
     def set_status(
         self, group: str, version: str, plural: str, namespace: str | None, name: str, status: dict[str, Any]
     ) -> None:
-        """Replace a custom resource's status through its /status subresource (what a controller does)."""
+        """Replace a custom resource's status through its /status subresource (what a controller does).
+        An Application's status gets the fields KubeVela's controller always writes and its CRD requires
+        (a real API server refuses the status without them)."""
         api = k8s.CustomObjectsApi(self.api_client())
-        patch = [{"op": "add", "path": "/status", "value": copy.deepcopy(status)}]
+        status = copy.deepcopy(status)
+        if group == "core.oam.dev" and plural == "applications":
+            status = complete_application_status(status)
+        patch = [{"op": "add", "path": "/status", "value": status}]
         if namespace:
             api.patch_namespaced_custom_object_status(
                 group, version, namespace, plural, name, patch, _content_type="application/json-patch+json"
@@ -228,8 +275,12 @@ class KubeTarget:
         """KubeVela's CRDs, the vela-system namespace and a vela-core Deployment that runs nothing.
 
         On a real cluster the Deployment has 0 replicas, so no KubeVela controller ever reconciles
-        the tests' Applications; a cluster that already runs vela-core is refused.
+        the tests' Applications; a cluster that already runs vela-core is refused. The project's
+        control plane has KubeVela's real CRDs and the Deployment from the start of the session.
         """
+        if self.plane is not None:
+            self.plane.ensure_kubevela(vela_version)
+            return
         api = self.api_client()
         core = k8s.CoreV1Api(api)
         apps = k8s.AppsV1Api(api)
@@ -283,11 +334,19 @@ class KubeTarget:
                 _content_type="application/json-patch+json",
             )
 
+    def without_kubevela(self) -> None:
+        """Make this test's cluster one without KubeVela's CRDs (the emulator starts without them; the
+        shared control plane deletes them now and puts them back after the test)."""
+        if self.plane is not None:
+            self.plane.remove_kubevela()
+
     # ------------------------------------------------------------------ teardown
 
     def close(self) -> None:
         try:
-            if not self.is_emulator:
+            if self.plane is not None:
+                self.plane.reset()
+            elif not self.is_emulator:
                 self._cleanup()
         finally:
             for api in self._clients:
@@ -357,12 +416,166 @@ def _real_kubeconfig(tmp: Path) -> tuple[Path, str, str]:
     return path, context, cluster.get("cluster", {}).get("server", "")
 
 
-@pytest.fixture
-def kube(tmp_path: Path) -> Iterator[KubeTarget]:
-    """A fresh emulator per test, or the real cluster named by VELADDON_TEST_KUBECONFIG."""
-    if real_cluster_configured():
+class SharedControlPlane:
+    """The session's one real control plane, with KubeVela's CRDs and vela-core Deployment installed,
+    reset after every test to what it was at the start: objects a test left in vela-system are deleted
+    (and waited for), namespaces and CRDs it created are deleted, KubeVela put back if it was removed."""
+
+    KUBEVELA_GROUP = "core.oam.dev"
+    # What tests and veladdon create in vela-system, as (API path, plural).
+    SYSTEM_KINDS = (
+        ("/apis/core.oam.dev/v1beta1", "applications"),
+        ("/apis/core.oam.dev/v1beta1", "componentdefinitions"),
+        ("/apis/core.oam.dev/v1beta1", "traitdefinitions"),
+        ("/apis/core.oam.dev/v1beta1", "policydefinitions"),
+        ("/apis/core.oam.dev/v1beta1", "workflowstepdefinitions"),
+        ("/apis/core.oam.dev/v1beta1", "workloaddefinitions"),
+        ("/apis/core.oam.dev/v1beta1", "definitionrevisions"),
+        ("/api/v1", "configmaps"),
+        ("/api/v1", "secrets"),
+        ("/api/v1", "serviceaccounts"),
+        ("/api/v1", "services"),
+        ("/apis/apps/v1", "deployments"),
+    )
+
+    def __init__(self, plane: ControlPlane) -> None:
+        self.plane = plane
+        self.kubeconfig = plane.kubeconfig
+        self.url = plane.url
+        self._removed = False
+        self._baseline = self._snapshot()
+
+    def _names(self, path: str) -> dict[str, str]:
+        items = (self.plane.request("GET", path) or {}).get("items") or []
+        return {i["metadata"]["name"]: i["metadata"]["resourceVersion"] for i in items}
+
+    def _snapshot(self) -> dict[str, dict[str, str]]:
+        snap = {
+            "namespaces": self._names("/api/v1/namespaces"),
+            "crds": self._names("/apis/apiextensions.k8s.io/v1/customresourcedefinitions"),
+        }
+        for base, plural in self.SYSTEM_KINDS:
+            snap[f"{base}/{plural}"] = self._names(f"{base}/namespaces/{VELA_NAMESPACE}/{plural}")
+        return snap
+
+    def check(self) -> None:
+        if (why := self.plane.dead()) is not None:
+            pytest.fail(f"the control plane is down: {why}", pytrace=False)
+
+    BASELINE_VELA = "v1.9.0"  # what install_kubevela() installs by default, on the emulator too
+
+    def ensure_kubevela(self, vela_version: str = BASELINE_VELA) -> None:
+        if self._removed:
+            self.plane.install_kubevela(vela_version, ready=True)
+            self.plane.restart_controller_manager()
+            self._removed = False
+        elif vela_version != self.BASELINE_VELA:
+            self.plane.set_vela_core(vela_version, ready=True)
+
+    def remove_kubevela(self) -> None:
+        crds = [n for n in self._baseline["crds"] if n.endswith(f".{self.KUBEVELA_GROUP}")]
+        for name in crds:
+            self._delete(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
+        self._removed = True
+        wait_for(
+            lambda: not any(n.endswith(f".{self.KUBEVELA_GROUP}") for n in self._crds()),
+            WAIT_SECONDS,
+            interval=0.1,
+            what="KubeVela's CRDs to be deleted",
+        )
+
+    def _crds(self) -> dict[str, str]:
+        return self._names("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")
+
+    def _delete(self, path: str) -> None:
+        with contextlib.suppress(Exception):
+            self.plane.request("DELETE", path, {"propagationPolicy": "Background"})
+
+    def reset(self) -> None:
+        self.check()
+        if self._removed:
+            self.ensure_kubevela()
+        left: list[str] = []
+        for base, plural in self.SYSTEM_KINDS:
+            key = f"{base}/{plural}"
+            now = self._names(f"{base}/namespaces/{VELA_NAMESPACE}/{plural}")
+            for name, version in now.items():
+                if self._baseline[key].get(name) != version:
+                    path = f"{base}/namespaces/{VELA_NAMESPACE}/{plural}/{name}"
+                    self._clear_finalizers(path)
+                    self._delete(path)
+                    left.append(path)
+        # Applications in the test's namespaces go first and are waited for: disable's in-use check sees
+        # every Application in the cluster, including those in a namespace that is still terminating.
+        for item in (self.plane.request("GET", "/apis/core.oam.dev/v1beta1/applications") or {}).get(
+            "items"
+        ) or []:
+            meta = item["metadata"]
+            if meta["namespace"] != VELA_NAMESPACE:
+                path = (
+                    f"/apis/core.oam.dev/v1beta1/namespaces/{meta['namespace']}/applications/{meta['name']}"
+                )
+                self._clear_finalizers(path)
+                self._delete(path)
+                left.append(path)
+        for name in self._crds().keys() - self._baseline["crds"].keys():
+            self._delete(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
+        for name in self._names("/api/v1/namespaces").keys() - self._baseline["namespaces"].keys():
+            self._delete(f"/api/v1/namespaces/{name}")
+        wait_for(
+            lambda: not any(self._exists(p) for p in left),
+            WAIT_SECONDS,
+            interval=0.05,
+            what="the objects the test left in vela-system to be deleted",
+        )
+        # Baseline objects a test changed or deleted come back (the vela-core Deployment).
+        if (
+            self._names(f"/apis/apps/v1/namespaces/{VELA_NAMESPACE}/deployments")
+            != self._baseline["/apis/apps/v1/deployments"]
+        ):
+            self.plane.set_vela_core(self.BASELINE_VELA, ready=True)
+            self._baseline = self._snapshot()
+
+    def _exists(self, path: str) -> bool:
+        try:
+            self.plane.request("GET", path)
+        except Exception:
+            return False
+        return True
+
+    def _clear_finalizers(self, path: str) -> None:
+        with contextlib.suppress(Exception):
+            self.plane.request(
+                "PATCH", path, {"metadata": {"finalizers": None}}, "application/merge-patch+json"
+            )
+
+
+@pytest.fixture(scope="session")
+def controlplane() -> Iterator[SharedControlPlane]:
+    """One real control plane for the whole session (the same code as `make controlplane`)."""
+    plane = ControlPlane(vela_version=SharedControlPlane.BASELINE_VELA, vela_ready=True)
+    try:
+        plane.start()
+    except ControlPlaneError as exc:
+        pytest.fail(f"the control plane did not start: {exc}", pytrace=False)
+    try:
+        yield SharedControlPlane(plane)
+    finally:
+        plane.stop()
+
+
+@pytest.fixture(params=TARGETS)
+def kube(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KubeTarget]:
+    """Each test once per target: a fresh emulator, and the session's real control plane (when its
+    engines are built); or only the real cluster named by VELADDON_TEST_KUBECONFIG."""
+    if request.param == "cluster":
         path, context, url = _real_kubeconfig(tmp_path)
         target = KubeTarget(path, context, url, tmp_path)
+    elif request.param == "controlplane":
+        shared: SharedControlPlane = request.getfixturevalue("controlplane")
+        shared.check()
+        assert shared.kubeconfig is not None
+        target = KubeTarget(shared.kubeconfig, "controlplane", shared.url, tmp_path, plane=shared)
     else:
         server = KubeAPIServer().start()
         path = write_kubeconfig(tmp_path / "kubeconfig", server.url, EMULATOR_CONTEXT)

@@ -11,9 +11,14 @@ import copy
 import threading
 from typing import Any
 
-from .api import API, CRD_FINALIZER, FOREGROUND, ORPHAN
+from .api import API, CRD_FINALIZER, FOREGROUND, ORPHAN, now
+from .apply import track_update
 from .discovery import ResourceType
 from .store import StoreKey
+
+CONTROLLER_MANAGER = "kube-controller-manager"
+# How the collector classifies an owner reference.
+SOLID, DANGLING, WAITING = "solid", "dangling", "waiting"
 
 
 class Controllers:
@@ -84,7 +89,6 @@ class Controllers:
         changed = False
         with self.api.lock:
             objects = list(self.api.store.all_objects())
-            uids = {o["metadata"].get("uid") for _, o in objects}
             dependents: dict[str, list[tuple[StoreKey, dict[str, Any]]]] = {}
             for key, obj in objects:
                 for ref in obj["metadata"].get("ownerReferences") or []:
@@ -109,33 +113,170 @@ class Controllers:
                     elif ORPHAN in finalizers:
                         changed |= self._orphan(key, obj, dependents.get(meta["uid"], []))
                     continue
-                refs = meta.get("ownerReferences") or []
-                if refs and not any(ref.get("uid") in uids for ref in refs):
-                    self._delete(key, obj)
-                    changed = True
+                if meta.get("ownerReferences"):
+                    changed |= self._collect(key, obj, bool(dependents.get(meta["uid"])))
         return changed
+
+    def _classify(self, dependent: dict[str, Any], ref: dict[str, Any]) -> str | None:
+        """What the collector makes of one owner reference (its isDangling): the owner is looked up by
+        kind and name in the dependent's namespace (cluster-scoped owners by name alone) and must have
+        the reference's uid. None: unresolvable (an unknown kind, or a namespaced owner of a
+        cluster-scoped object), so the collector leaves the object alone."""
+        namespace = dependent["metadata"].get("namespace", "")
+        group, _, version = str(ref.get("apiVersion", "")).rpartition("/")
+        rt = self.api.registry.by_kind(group, version, str(ref.get("kind", "")))
+        if rt is None or (rt.namespaced and not namespace):
+            return None
+        owner = self.api.store.get(rt.store_key, namespace if rt.namespaced else "", str(ref.get("name", "")))
+        if owner is None or owner["metadata"].get("uid") != ref.get("uid"):
+            return DANGLING
+        meta = owner["metadata"]
+        if meta.get("deletionTimestamp") and FOREGROUND in (meta.get("finalizers") or []):
+            return WAITING
+        return SOLID
+
+    def _collect(self, key: StoreKey, obj: dict[str, Any], has_dependents: bool) -> bool:
+        """The collector's attemptToDeleteItem for an object that is not being deleted."""
+        refs = obj["metadata"]["ownerReferences"]
+        states = [self._classify(obj, ref) for ref in refs]
+        if None in states:
+            return False
+        if SOLID in states:
+            # A live owner keeps the object; references to gone or foreground-deleting owners are dropped.
+            keep = [ref for ref, state in zip(refs, states, strict=True) if state == SOLID]
+            if len(keep) == len(refs):
+                return False
+            new = copy.deepcopy(obj)
+            new["metadata"]["ownerReferences"] = keep
+            self._put(key, obj, new)
+            return True
+        finalizers = obj["metadata"].get("finalizers") or []
+        if WAITING in states and has_dependents:
+            policy = "Foreground"
+        elif ORPHAN in finalizers:
+            policy = "Orphan"
+        elif FOREGROUND in finalizers:
+            policy = "Foreground"
+        else:
+            policy = "Background"
+        self._delete(key, obj, policy)
+        return True
+
+    def _put(self, key: StoreKey, old: dict[str, Any], new: dict[str, Any], subresource: str = "") -> None:
+        """A controller's write: recorded in managedFields as the controller manager's."""
+        rt = self._rt(key)
+        track_update(old, new, CONTROLLER_MANAGER, rt.api_version if rt else "v1", now(), subresource)
+        self.api.store.put(key, new, "MODIFIED")
 
     def _terminate_namespace(
         self, name: str, ns: dict[str, Any], objects: list[tuple[StoreKey, dict[str, Any]]]
     ) -> bool:
+        """The namespace controller: delete the content, report what is left (and which finalizers
+        hold it) in the namespace's conditions, and remove the namespace once nothing is left."""
         changed = False
-        remaining = 0
+        remaining: dict[StoreKey, int] = {}
+        held_by: dict[str, int] = {}
         for key, obj in objects:
             if key == ("", "namespaces") or obj["metadata"].get("namespace") != name:
                 continue
             current = self._current(key, obj)
-            if current is None:
-                continue
-            remaining += 1
-            if not current["metadata"].get("deletionTimestamp"):
+            if current is not None and not current["metadata"].get("deletionTimestamp"):
                 self._delete(key, current)
                 changed = True
-        if remaining == 0 or not any(
-            self._current(k, o) for k, o in objects if o["metadata"].get("namespace") == name
-        ):
+                current = self._current(key, current)
+            if current is None:
+                continue
+            remaining[key] = remaining.get(key, 0) + 1
+            for finalizer in current["metadata"].get("finalizers") or []:
+                held_by[finalizer] = held_by.get(finalizer, 0) + 1
+        if not remaining:
             self.api.store.remove(("", "namespaces"), ns)
             return True
-        return changed
+        return self._namespace_conditions(ns, remaining, held_by) or changed
+
+    def _namespace_conditions(
+        self, ns: dict[str, Any], remaining: dict[StoreKey, int], held_by: dict[str, int]
+    ) -> bool:
+        resources = sorted(
+            f"{plural}.{group} has {n} resource instances" for (group, plural), n in remaining.items()
+        )
+        finalizers = sorted(f"{f} in {n} resource instances" for f, n in held_by.items())
+        wanted = [
+            (
+                "NamespaceDeletionDiscoveryFailure",
+                "False",
+                "ResourcesDiscovered",
+                "All resources successfully discovered",
+            ),
+            (
+                "NamespaceDeletionGroupVersionParsingFailure",
+                "False",
+                "ParsedGroupVersions",
+                "All legacy kube types successfully parsed",
+            ),
+            (
+                "NamespaceDeletionContentFailure",
+                "False",
+                "ContentDeleted",
+                "All content successfully deleted, may be waiting on finalization",
+            ),
+            (
+                (
+                    "NamespaceContentRemaining",
+                    "True",
+                    "SomeResourcesRemain",
+                    "Some resources are remaining: " + ", ".join(resources),
+                )
+                if resources
+                else (
+                    "NamespaceContentRemaining",
+                    "False",
+                    "ContentRemoved",
+                    "All content successfully removed",
+                )
+            ),
+            (
+                (
+                    "NamespaceFinalizersRemaining",
+                    "True",
+                    "SomeFinalizersRemain",
+                    "Some content in the namespace has finalizers remaining: " + ", ".join(finalizers),
+                )
+                if finalizers
+                else (
+                    "NamespaceFinalizersRemaining",
+                    "False",
+                    "ContentHasNoFinalizers",
+                    "All content-preserving finalizers finished",
+                )
+            ),
+        ]
+        status = ns.get("status") or {}
+        old = {c.get("type"): c for c in status.get("conditions") or []}
+        stamp = now()
+        conditions = []
+        for kind, state, reason, message in wanted:
+            previous = old.get(kind) or {}
+            same = (previous.get("status"), previous.get("reason"), previous.get("message")) == (
+                state,
+                reason,
+                message,
+            )
+            conditions.append(
+                {
+                    "type": kind,
+                    "status": state,
+                    "lastTransitionTime": previous.get("lastTransitionTime", stamp) if same else stamp,
+                    "reason": reason,
+                    "message": message,
+                }
+            )
+        if conditions == status.get("conditions"):
+            return False
+        new = copy.deepcopy(ns)
+        new["status"] = {**status, "conditions": conditions}
+        self._put(("", "namespaces"), ns, new, "status")
+        return True
 
     def _cleanup_crd(
         self, key: StoreKey, crd: dict[str, Any], objects: list[tuple[StoreKey, dict[str, Any]]]
@@ -148,7 +289,18 @@ class Controllers:
     def _foreground(
         self, key: StoreKey, owner: dict[str, Any], deps: list[tuple[StoreKey, dict[str, Any]]]
     ) -> bool:
-        return self._release_after(key, owner, deps, FOREGROUND, "Foreground")
+        """Foreground deletion: the dependents are deleted by `_collect` (their owner is waiting for
+        them); the owner keeps its finalizer only while a dependent with blockOwnerDeletion exists."""
+        uid = owner["metadata"]["uid"]
+        for k, o in deps:
+            dep = self._current(k, o)
+            if dep is not None and any(
+                r.get("uid") == uid and r.get("blockOwnerDeletion")
+                for r in dep["metadata"].get("ownerReferences") or []
+            ):
+                return False
+        self._drop_finalizer(key, owner, FOREGROUND)
+        return True
 
     def _release_after(
         self,

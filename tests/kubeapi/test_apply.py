@@ -66,7 +66,8 @@ def test_conflict_then_force_takes_ownership() -> None:
     assert err.value.details is not None
     assert err.value.details["causes"][0] == {
         "reason": "FieldManagerConflict",
-        "message": 'conflict with "one" using v1',
+        # An Apply manager is named alone; "using <version> at <time>" is for Update managers.
+        "message": 'conflict with "one"',
         "field": ".data.a",
     }
     forced = apply(obj, cm({"a": "2"}), "two", force=True)
@@ -92,3 +93,35 @@ def test_update_takes_changed_fields_from_appliers() -> None:
     # The applier no longer owns `a`, so applying without it leaves the editor's value alone.
     again = apply(edited, cm({"b": "1"}), "applier")
     assert again["data"] == {"a": "2", "b": "1"}
+
+
+def test_owner_references_and_finalizers_are_owned_item_by_item() -> None:
+    ref_a = {"apiVersion": "v1", "kind": "ConfigMap", "name": "a", "uid": "uid-a"}
+    ref_b = {"apiVersion": "v1", "kind": "ConfigMap", "name": "b", "uid": "uid-b"}
+
+    def body(refs: list[dict[str, str]], finalizers: list[str]) -> dict[str, Any]:
+        obj = cm({})
+        if refs:
+            obj["metadata"]["ownerReferences"] = refs
+        if finalizers:
+            obj["metadata"]["finalizers"] = finalizers
+        return obj
+
+    obj = apply(None, body([ref_a], ["x"]), "one")
+    obj = apply(obj, body([ref_b], ["y"]), "two")
+    assert obj["metadata"]["ownerReferences"] == [ref_a, ref_b]
+    assert obj["metadata"]["finalizers"] == ["x", "y"]
+    fields = {m["manager"]: m["fieldsV1"] for m in obj["metadata"]["managedFields"]}
+    assert fields["two"]["f:metadata"] == {
+        "f:finalizers": {'v:"y"': {}},
+        "f:ownerReferences": {'k:{"uid":"uid-b"}': {}},
+    }
+    with pytest.raises(APIError) as err:
+        apply(obj, body([{**ref_a, "controller": True}], []), "two")
+    assert err.value.details is not None
+    assert err.value.details["causes"][0]["field"] == '.metadata.ownerReferences[uid="uid-a"]'
+    obj = apply(obj, body([], []), "one")
+    assert obj["metadata"]["ownerReferences"] == [ref_b]
+    assert obj["metadata"]["finalizers"] == ["y"]
+    obj = apply(obj, cm({}), "two")
+    assert "ownerReferences" not in obj["metadata"] and "finalizers" not in obj["metadata"]

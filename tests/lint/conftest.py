@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +19,9 @@ EXAMPLE = ROOT / "examples" / "redis-operator"
 
 
 @pytest.fixture(scope="session")
-def lint_evaluator(request: pytest.FixtureRequest) -> Iterator[Evaluator]:
-    """The suite's shared `evaluator` fixture when there is one, else one of our own."""
-    try:
-        shared: Evaluator | None = request.getfixturevalue("evaluator")
-    except pytest.FixtureLookupError:
-        shared = None
-    if shared is not None:
-        yield shared
-        return
-    own = Evaluator()
-    try:
-        yield own
-    finally:
-        own.close()
+def lint_evaluator(evaluator: Evaluator) -> Evaluator:
+    """The suite's shared evaluator: every lint test runs once per CUE release of the matrix."""
+    return evaluator
 
 
 def run_lint(paths: list[Path], evaluator: Evaluator, **kwargs: Any) -> LintReport:

@@ -14,6 +14,9 @@ from veladdon.cli.main import run
 from veladdon.cue.evaluator import Evaluator
 from veladdon.lint import lint_paths
 
+# Every test here evaluates CUE: once per release of the evaluator matrix.
+pytestmark = pytest.mark.usefixtures("cue_release")
+
 Capture = pytest.CaptureFixture[str]
 
 

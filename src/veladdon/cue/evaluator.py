@@ -226,7 +226,71 @@ def parse_diagnostics(stderr: str, files: Sequence[CueFile], folder: Path) -> li
             if pos is not None:
                 positions.append(pos)
     flush()
+    diags = [Diagnostic(_reword(d.message), d.positions) for d in _fold_disjunctions(diags)]
     return diags or [Diagnostic(_scrub(stderr.strip(), by_name, folder_prefix) or "CUE evaluation failed")]
+
+
+_LIST_ARITHMETIC = re.compile(
+    r"(Addition|Multiplication) of lists is superseded by list\.(Concat|Repeat); "
+    r"see https://cuelang\.org/e/v0\.11-list-arithmetic"
+)
+
+
+def _reword(message: str) -> str:
+    """CUE's messages that need the release history to be understood."""
+    return _LIST_ARITHMETIC.sub(
+        lambda m: (
+            "this addon uses list arithmetic "
+            f"(`{'a + b' if m.group(1) == 'Addition' else 'a * n'}` on lists), "
+            "which CUE v0.11 removed; KubeVela 1.10 (CUE v0.9.2) still accepts it, newer CUE does not: use "
+            + ("list.Concat([a, b])" if m.group(2) == "Concat" else "list.Repeat(a, n)")
+            + ' (import "list"; see https://cuelang.org/e/v0.11-list-arithmetic)'
+        ),
+        message,
+    )
+
+
+_DISJUNCTION = re.compile(r"^(?P<path>.+?): (?P<count>\d+) errors in empty disjunction$")
+_LITERAL = r'(?:-?\d[\d.eE+-]*|"(?:[^"\\]|\\.)*"|true|false|null)'
+_LITERAL_CONFLICT = re.compile(
+    rf"^conflicting values {_LITERAL} and {_LITERAL}(?: \(mismatched types .*\))?$"
+)
+
+
+def _fold_disjunctions(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """`x: 2 errors in empty disjunction` comes with one error per alternative on every CUE release
+    (v0.4 interleaves those of several paths; v0.9 and later list them right after their head). For the
+    usual `*default | type` declaration the first alternative is the clash with the default, which says
+    nothing about what is wrong: keep the alternative that does (the type or bound the value fails), or,
+    when every alternative is a literal (an enum), all of them."""
+    out: list[Diagnostic] = []
+    used: set[int] = set()
+    for index, diag in enumerate(diags):
+        if index in used:
+            continue
+        head = _DISJUNCTION.match(diag.message)
+        if head is not None:
+            count, prefix = int(head.group("count")), head.group("path") + ": "
+            picks = [
+                j
+                for j in range(index + 1, len(diags))
+                if j not in used
+                and diags[j].message.startswith(prefix)
+                and not _DISJUNCTION.match(diags[j].message)
+            ][:count]
+            if len(picks) == count:
+                used.update(picks)
+                alternatives = [diags[j] for j in picks]
+                telling = [d for d in alternatives if not _LITERAL_CONFLICT.match(d.message[len(prefix) :])]
+                if telling:
+                    out.append(telling[0])
+                else:
+                    merged = " / ".join(d.message[len(prefix) :] for d in alternatives)
+                    positions = tuple(dict.fromkeys(p for d in alternatives for p in d.positions))
+                    out.append(Diagnostic(f"{prefix}none of the allowed values: {merged}", positions))
+                continue
+        out.append(diag)
+    return out
 
 
 def _map_position(match: re.Match[str], by_name: dict[str, CueFile], folder_prefix: str) -> Position | None:

@@ -430,11 +430,16 @@ def _describe_parameter(diag: Diagnostic, param: SourceFile | None) -> InputErro
         declared, usage = _declaration_at(param.text, line)
     if name is None and param is not None and line is not None:
         name = _label_at(param.text, line)
-    detail = diag.message.split(":", 1)[1].strip() if match and ":" in diag.message else diag.message
+    detail = diag.message
+    head, sep, rest = detail.partition(": ")
+    if sep and " " not in head:  # a CUE path (`parameter.x`, or where v0.4 saw it used: `output.spec…`)
+        detail = rest.strip()
     if "incomplete value" in detail:
         detail = "is required but has no value"
     elif "field not allowed" in detail:
         detail = "is not a parameter of this addon (the parameter schema is closed)"
+    else:
+        detail = _value_error(detail)
     what = f"parameter `{name}`" if name else "parameter"
     extras = []
     if declared:
@@ -442,21 +447,58 @@ def _describe_parameter(diag: Diagnostic, param: SourceFile | None) -> InputErro
     if usage:
         extras.append(f"usage: {usage}")
     suffix = f" ({'; '.join(extras)})" if extras else ""
+    detail = detail if detail.startswith(":") else f" {detail}"
     pos = in_param_file[0] if in_param_file else diag.primary
     if pos is None and param is not None:
         return InputError(
-            f"{what} {detail}{suffix}",
+            f"{what}{detail}{suffix}",
             path=param.path,
             line=line,
             hint="set it with KEY=VALUE, --set KEY=VALUE or -f values.yaml",
         )
     return InputError(
-        f"{what} {detail}{suffix}",
+        f"{what}{detail}{suffix}",
         path=pos.file if pos else None,
         line=pos.line if pos else None,
         col=pos.col if pos else None,
         hint="set it with KEY=VALUE, --set KEY=VALUE or -f values.yaml",
     )
+
+
+_TYPE_NAMES = {
+    "int": "an int",
+    "string": "a string",
+    "bool": "a bool",
+    "float": "a float",
+    "number": "a number",
+    "bytes": "bytes",
+    "null": "null",
+}
+_TYPE = r"(?:int|string|bool|float|number|bytes|null|\[.*\]|\{.*\})"
+_TYPE_CONFLICT = re.compile(
+    rf"^conflicting values (?:(?P<value>.+?) and (?P<type>{_TYPE})|(?P<type2>{_TYPE}) and (?P<value2>.+?))"
+    r" \(mismatched types "
+)
+_OUT_OF_BOUND = re.compile(r"^invalid value (?P<value>.+?) \(out of bound (?P<bound>.+)\)$")
+
+
+def _value_error(detail: str) -> str:
+    """CUE's words for a value that fails its declaration, as a user says it: `"abc" is not an int`,
+    `0 is not >=1` (the same on every CUE release: the disjunction with the default is already folded)."""
+    if match := _OUT_OF_BOUND.match(detail):
+        return f": {match.group('value')} is not {match.group('bound')}"
+    if match := _TYPE_CONFLICT.match(detail):
+        kind = match.group("type") or match.group("type2")
+        value = match.group("value") or match.group("value2")
+        if kind.startswith("["):
+            wanted = "a list"
+        elif kind.startswith("{"):
+            wanted = "a struct"
+        else:
+            wanted = _TYPE_NAMES.get(kind, "")
+        if wanted:
+            return f": {value} is not {wanted}"
+    return detail
 
 
 def _declaration_at(text: str, line: int) -> tuple[str, str]:
