@@ -61,6 +61,12 @@ _KUBE_LDFLAGS = (
     "-X k8s.io/client-go/pkg/version.gitMinor={minor}",
 )
 
+# Without it `vela version` says UNKNOWN and `system.vela` requirements are skipped.
+_VELA_LDFLAGS = (
+    "-X github.com/oam-dev/kubevela/version.VelaVersion={version}",
+    "-X github.com/oam-dev/kubevela/version.GitRevision={version}",
+)
+
 ENGINES = (
     Engine("cue", "cue-v0.9.2", "cuelang.org/go", "cuelang.org/go/cmd/cue", "cue"),
     Engine("cue", "cue-v0.14.1", "cuelang.org/go", "cuelang.org/go/cmd/cue", "cue"),
@@ -81,6 +87,23 @@ ENGINES = (
         "k8s.io/kubernetes/cmd/kube-controller-manager",
         "kube-controller-manager",
         _KUBE_LDFLAGS,
+    ),
+    # KubeVela itself, the oracle veladdon is held to: the CLI and the controller.
+    Engine(
+        "vela",
+        "kubevela",
+        "github.com/oam-dev/kubevela",
+        "github.com/oam-dev/kubevela/references/cmd/cli",
+        "vela",
+        _VELA_LDFLAGS,
+    ),
+    Engine(
+        "vela-core",
+        "kubevela",
+        "github.com/oam-dev/kubevela",
+        "github.com/oam-dev/kubevela/cmd/core",
+        "vela-core",
+        _VELA_LDFLAGS,
     ),
     # KubeVela's own CRDs, for the control plane: data from the KubeVela module, nothing compiled.
     Engine(
@@ -239,7 +262,7 @@ def select(names: list[str]) -> list[Engine]:
     if unknown:
         raise SystemExit(
             f"make engines: unknown engine {sorted(unknown)[0]!r}; "
-            "known: cue, etcd, kubernetes, kubevela-crds"
+            "known: cue, etcd, kubernetes, vela, vela-core, kubevela-crds"
         )
     return chosen
 
@@ -247,7 +270,7 @@ def select(names: list[str]) -> list[Engine]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make engines", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "names", nargs="*", help="cue, etcd, kube-apiserver, kube-controller-manager (all if none)"
+        "names", nargs="*", help="cue, etcd, kube-apiserver, kube-controller-manager, vela, vela-core (all if none)"
     )
     parser.add_argument("--list", action="store_true", help="print what is installed; build nothing")
     args = parser.parse_args(argv)
