@@ -270,7 +270,7 @@ def select(names: list[str]) -> list[Engine]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make engines", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "names", nargs="*", help="cue, etcd, kube-apiserver, kube-controller-manager, vela, vela-core (all if none)"
+        "names", nargs="*", help="cue, etcd, kubernetes, vela, vela-core, kubevela-crds (default: all)"
     )
     parser.add_argument("--list", action="store_true", help="print what is installed; build nothing")
     args = parser.parse_args(argv)
