@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 KUBEAPI_FLAGS ?= --with-kubevela --kubeconfig $(CURDIR)/.kubeapi.kubeconfig
 
-.PHONY: install engines engines-cue demo test lint typecheck layers unit conformance kubeapi controlplane bench docs clean
+.PHONY: install engines engines-cue demo test lint typecheck layers unit conformance kubeapi controlplane bench docs clean parity parity-golden
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -71,3 +71,11 @@ bench: install
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+
+# veladdon held to the real vela (KubeVela v1.10.9, built by `make engines`) on the example and every
+# fixture addon: `vela addon enable --dry-run` beside `veladdon render`. ADDONS="dir ..." narrows it.
+parity: install engines
+	@$(BIN)/python -m tests.parity $(ADDONS)
+
+parity-golden: install engines
+	@$(BIN)/python -m tests.parity --write-golden tests/data/golden/redis-operator.yaml

@@ -121,11 +121,22 @@ def test_invalid_yaml_shows_line(capsys: Capture, tmp_path: Path) -> None:
     assert f"{addon}/metadata.yaml:4" in line and "invalid YAML" in line
 
 
-def test_non_semver_version(capsys: Capture, tmp_path: Path) -> None:
+def test_version_that_cannot_be_a_label(capsys: Capture, tmp_path: Path) -> None:
+    addon = _copy(tmp_path)
+    (addon / "metadata.yaml").write_text("name: outputs-order\nversion: latest version\n")
+    line = _bad(capsys, str(addon))
+    assert (
+        f"{addon}/metadata.yaml:2" in line and "'latest version' cannot be a Kubernetes label value" in line
+    )
+
+
+def test_non_semver_version_renders_with_a_warning(capsys: Capture, tmp_path: Path) -> None:
+    # pkg/addon/utils.go: validateAddonPackage only requires a version (tests/render/test_upstream_cases.py)
     addon = _copy(tmp_path)
     (addon / "metadata.yaml").write_text("name: outputs-order\nversion: latest\n")
-    line = _bad(capsys, str(addon))
-    assert f"{addon}/metadata.yaml:2" in line and "'latest' is not a semantic version" in line
+    code, _, err = veladdon(capsys, "render", str(addon))
+    assert code == 0, err
+    assert err.count("'latest' is not a semantic version") == 1
 
 
 def test_cue_syntax_error(capsys: Capture, tmp_path: Path) -> None:

@@ -43,7 +43,12 @@ CASES: dict[str, Case] = {
     "MD02": Case(
         {"metadata.yaml": META.replace("name: clean-addon", "name: Clean_Addon")}, "metadata.yaml", 1
     ),
-    "MD03": Case({"metadata.yaml": META.replace("version: 1.0.0", "version: one")}, "metadata.yaml", 2),
+    "MD03": Case(
+        {"metadata.yaml": META.replace("version: 1.0.0", "version: 1.0.0+build.1")},
+        "metadata.yaml",
+        2,
+        "cannot be a Kubernetes label value",
+    ),
     "MD04": Case(
         {"metadata.yaml": META.replace('kubernetes: ">=1.26"', 'kubernetes: ">>=1.26"')}, "metadata.yaml", 13
     ),
@@ -58,6 +63,12 @@ CASES: dict[str, Case] = {
     ),
     "MD07": Case(
         {"metadata.yaml": META + "deployTo:\n  runtimeCluster: true\n"}, "metadata.yaml", 14, "template.cue"
+    ),
+    "MD08": Case(
+        {"metadata.yaml": META.replace("version: 1.0.0", "version: v1beta2-1.3.8-3.1.1")},
+        "metadata.yaml",
+        2,
+        "'v1beta2-1.3.8-3.1.1' is not a semantic version",
     ),
     "PA01": Case(
         {"parameter.cue": 'parameter: {\n\t//+usage=x\n\tx: int & "a"\n}\n'},
@@ -104,7 +115,7 @@ CASES: dict[str, Case] = {
         {"template.cue": TEMPLATE + 'outputs: broken: {kind: "ConfigMap"}\n'},
         "template.cue",
         41,
-        "no apiVersion, metadata.name",
+        "outputs.broken has no apiVersion, no metadata.name",
     ),
     "TP05": Case(
         {
@@ -158,6 +169,32 @@ CASES: dict[str, Case] = {
         "definitions/hello.cue",
         1,
         "not checked",
+    ),
+    "DF04": Case(
+        {
+            "config-templates/token.cue": 'metadata: name: "token"\n'
+            + 'template: {\n\toutput: {apiVersion: "v1", kind: "Secret", stringData: t: "t: " + paramter.t}\n'
+            + "\tparameter: t: string\n}\n"
+        },
+        "config-templates/token.cue",
+        3,
+        'reference "paramter" not found',
+    ),
+    "DF05": Case(
+        {"definitions/hello.cue": HELLO.replace("podDisruptive: false", 'workload: type: "autodetects"')},
+        "definitions/hello.cue",
+        6,
+        'json: unknown field "workload"',
+    ),
+    "DF06": Case(
+        {
+            "definitions/hello.cue": HELLO.replace("parameter.greeting", "_p.greeting").replace(
+                "\tparameter: {", "\t_p: #p & parameter\n\t#p: {"
+            )
+        },
+        "definitions/hello.cue",
+        12,
+        'reference "parameter" not found',
     ),
     "CU01": Case(
         {
@@ -287,7 +324,7 @@ def test_kube_version_changes_the_schema(clean_copy: Path, lint_evaluator: Evalu
 
 
 def test_load_error_still_runs_folder_rules(clean_copy: Path, lint_evaluator: Evaluator) -> None:
-    (clean_copy / "metadata.yaml").write_text("name: clean-addon\nversion: one\n")
+    (clean_copy / "metadata.yaml").write_text("name: clean-addon\nversion: 1.0 beta\n")
     (clean_copy / "README.md").unlink()
     report = run_lint([clean_copy], lint_evaluator)
     assert {f.rule for f in report.findings} == {"MD03", "ST04"}

@@ -139,7 +139,7 @@ def test_invalid_folder_reported_like_lint(tmp_path: Path) -> None:
     got = {(f.rule, f.file, f.line) for f in report.findings}
     assert ("PK01", "Demo/template.cue", None) in got
     assert ("PK02", "Demo/.helmignore", 1) in got
-    assert ("MD03", "Demo/metadata.yaml", 2) in got  # version is not semver
+    assert ("PK04", "Demo/metadata.yaml", 2) in got  # version is not semver (a Helm chart needs it)
     with pytest.raises(PackageError) as info:
         package_addon(folder, tmp_path / "out", cwd=tmp_path)
     assert info.value.exit_code == 2

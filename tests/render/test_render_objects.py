@@ -265,7 +265,7 @@ def _copy_all(tmp_path: Path) -> Path:
         (
             "definitions/attr.cue",
             '"t": {type: "trait", attributes: {workload: {}}}\ntemplate: {x: 1}\n',
-            "unknown field 'workload' for TraitDefinition",
+            'json: unknown field "workload" (`attributes.workload` is not a field of a TraitDefinition',
             1,
         ),
         ("definitions/nometa.cue", "template: {x: 1}\n", "no metadata found, invalid", None),

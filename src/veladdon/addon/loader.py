@@ -7,6 +7,7 @@ One deliberate difference: files are matched by exact name and folder, not by st
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,8 @@ def load_addon(path: str | Path) -> Addon:
             "both legacy parameter and global parameter are provided, but only global parameter will be "
             "used. Consider removing the legacy parameters."
         )
+    if (semver := version_warning(metadata, meta_file)) is not None:
+        warnings.append(semver)
     if any(rel.startswith("godef/") for rel in ignored):
         warnings.append("godef/ (Go-based definitions) is not supported by veladdon and was ignored")
 
@@ -171,6 +174,22 @@ def _read_text(path: Path, rel: str) -> str:
         raise InputError(f"cannot read {rel}: {exc.strerror}", path=path) from exc
 
 
+LABEL_VALUE = re.compile(r"^(?=.{1,63}$)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+
+
+def version_warning(metadata: Metadata, source: SourceFile) -> str | None:
+    """The warning for a version that is not semver: upstream installs it (a local enable needs only a
+    version), but registries cannot order it and `package` refuses it (a Helm chart needs SemVer 2)."""
+    if is_semver(metadata.version):
+        return None
+    line = metadata.lines.get("version")
+    where = f"{source.path}:{line}" if line else str(source.path)
+    return (
+        f"{where}: version {metadata.version!r} is not a semantic version: render and enable accept it, "
+        "but registries cannot order it and `veladdon package` refuses it; use e.g. 1.0.0"
+    )
+
+
 def parse_metadata(source: SourceFile) -> Metadata:
     """Decode metadata.yaml with Go-JSON semantics (case-insensitive keys, unknown keys kept aside)."""
     try:
@@ -237,8 +256,15 @@ def parse_metadata(source: SourceFile) -> Metadata:
             path=source.path,
             line=key_lines.get("version"),
         )
-    if not is_semver(version):
-        raise err("version", f"{version!r} is not a semantic version (e.g. 1.0.0)")
+    # pkg/addon/utils.go: validateAddonPackage only requires a version; it becomes the value of the
+    # `addons.oam.dev/version` label, so one the API server refuses as a label value fails the enable.
+    if not LABEL_VALUE.match(version):
+        raise err(
+            "version",
+            f"{version!r} cannot be a Kubernetes label value (at most 63 letters, digits, '-', '_' or "
+            "'.', starting and ending with a letter or digit), and enable sets it as the "
+            "addons.oam.dev/version label; use a semantic version such as 1.0.0",
+        )
 
     deploy_to = None
     raw_deploy = canonical.get("deployTo")

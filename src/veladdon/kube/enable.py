@@ -181,16 +181,18 @@ def enable(
 
     if not options.skip_version_check:
         check_requirements(cluster, addon, options.system)
-    dependencies = _dependencies(cluster, addon, Path(path), options, evaluator, report, _visiting | {name})
-
     render_options = RenderOptions(
         args=args,
         system_namespace=ns,
         registry=options.registry,
         upgrade=existing is not None or options.upgrade,
     )
+    # Upstream (pkg/addon/addon.go: enableAddon) installs the dependencies first and renders after, so
+    # an addon that does not render leaves its dependencies enabled; rendering first changes nothing
+    # that is applied and writes nothing for an addon that cannot be enabled.
     rendered = render_addon(addon, render_options, evaluator=evaluator)
     warnings.extend(rendered.warnings)
+    dependencies = _dependencies(cluster, addon, Path(path), options, evaluator, report, _visiting | {name})
     if not options.override_definitions:
         check_definition_conflicts(live, rendered, _app_name(existing, name))
 

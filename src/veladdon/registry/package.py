@@ -60,6 +60,15 @@ PK03 = Rule(
     "Sockets, devices and links leading outside the addon folder cannot go into a chart archive.",
     "Structure",
 )
+PK04 = Rule(
+    "PK04",
+    "package.version",
+    Severity.ERROR,
+    "The metadata version is a semantic version",
+    "A Helm chart's version must be SemVer 2 (`1.2.3`, `v1.2.3`); render and enable accept any version, "
+    "`package` cannot (lint reports it as MD08).",
+    "Structure",
+)
 # Lint rules that cover §9.5's checks without evaluating CUE: metadata present, readable, valid,
 # with a name and a semantic version, and constraints that parse.
 LINT_RULES = ("ST01", "ST05", "MD01", "MD02", "MD03", "MD04", "MD05")
@@ -246,6 +255,9 @@ def check_addon_dir(path: str | Path, *, cwd: Path | None = None) -> LintReport:
         results = report.addons
     for file, message in _template_problems(root):
         add(PK01, file, message)
+    version_problem = _version_problem(root)
+    if version_problem is not None:
+        add(PK04, "metadata.yaml", *version_problem)
     ignore_file = root / ".helmignore"
     if ignore_file.is_file():
         rules = HelmIgnore(ignore_file.read_text(encoding="utf-8", errors="replace"))
@@ -255,8 +267,26 @@ def check_addon_dir(path: str | Path, *, cwd: Path | None = None) -> LintReport:
         add(PK03, rel, message)
     base = results[0] if results else AddonResult(shown, ())
     findings = tuple(sorted({*base.findings, *extra}, key=Finding.sort_key))
-    rules_used = (*select_rules(LINT_RULES), PK01, PK02, PK03)
+    rules_used = (*select_rules(LINT_RULES), PK01, PK02, PK03, PK04)
     return LintReport((AddonResult(base.path, findings),), rules_used)
+
+
+def _version_problem(root: Path) -> tuple[str, int | None] | None:
+    """A loadable addon whose version is not semver (MD03 reports an unloadable one)."""
+    from veladdon.addon.loader import load_addon
+    from veladdon.addon.versions import is_semver
+
+    try:
+        meta = load_addon(root).metadata
+    except InputError:
+        return None
+    if is_semver(meta.version):
+        return None
+    return (
+        f"version {meta.version!r} is not a semantic version, which a Helm chart's version must be "
+        "(e.g. 1.0.0)",
+        meta.lines.get("version"),
+    )
 
 
 def _st01() -> Rule:
@@ -506,6 +536,7 @@ __all__ = [
     "PK01",
     "PK02",
     "PK03",
+    "PK04",
     "HelmIgnore",
     "PackageError",
     "PackageResult",

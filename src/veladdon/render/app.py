@@ -8,6 +8,7 @@ stand-alone CUE component, whose declarations are nested under a hidden key in t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ from veladdon.addon.model import Addon, SourceFile
 from veladdon.cue.evaluator import CueError, CueFile, Diagnostic, Evaluator
 from veladdon.cue.source import CueSyntaxError, declared_fields, declares, read_header, with_package
 from veladdon.errors import InputError
-from veladdon.render.sources import nested, parse_object, syntax_error
+from veladdon.render.sources import ObjectError, nested, object_problem, parse_object, syntax_error
 
 APP_API_VERSION = "core.oam.dev/v1beta1"
 LABEL_NAME = "addons.oam.dev/name"
@@ -55,6 +56,7 @@ class RenderResult:
     warnings: tuple[str, ...] = ()
     skipped: tuple[str, ...] = ()  # objects left out by the bind-component filter, and why
     unchecked: tuple[str, ...] = ()  # files whose CUE could not be compiled offline (vela/* imports)
+    retyped: str | None = None  # the warning when the template names another apiVersion/kind
 
     def auxiliary(self) -> list[dict[str, Any]]:
         """The objects applied after the Application, owned by it, in upstream's order."""
@@ -157,11 +159,72 @@ def render_application(
     else:
         app = {"apiVersion": APP_API_VERSION, "kind": "Application", "spec": {"components": []}}
 
+    app, retyped, untyped = _as_application(app, _template_source(addon))
+    warnings.extend(w for w in (retyped, untyped) if w)
     warnings.extend(undeclared_parameters(addon, options.args))
     outputs = _outputs(results.get("outputs"), addon)
     components = _standalone_components(plan, results)
     app = _assemble(addon, app, components, options, warnings)
-    return RenderResult(application=app, outputs=tuple(outputs), warnings=tuple(warnings))
+    return RenderResult(application=app, outputs=tuple(outputs), warnings=tuple(warnings), retyped=retyped)
+
+
+def _template_source(addon: Addon) -> SourceFile | None:
+    return addon.template_cue or addon.template_yaml
+
+
+def _as_application(
+    app: dict[str, Any], source: SourceFile | None
+) -> tuple[dict[str, Any], str | None, str | None]:
+    """The template's object as the Application upstream makes of it, and a warning when the template
+    names another type. pkg/addon/render.go: renderApp decodes `output` into a typed
+    `v1beta1.Application` (`value.UnmarshalTo(outputContent, &app)`) and template.yaml is decoded into
+    one too (addon.go: readTemplate), so the object is applied as a core.oam.dev/v1beta1 Application
+    whatever `apiVersion` and `kind` say, and without them. Returns the Application, the warning for
+    a template that names another type, and the one for a template that names none."""
+    said = {key: app.get(key) for key in ("apiVersion", "kind") if app.get(key) is not None}
+    wanted = {"apiVersion": APP_API_VERSION, "kind": "Application"}
+    wrong = {key: value for key, value in said.items() if value != wanted[key]}
+    body = {k: v for k, v in app.items() if k not in wanted}
+    retyped = None
+    if wrong and source is not None:
+        key = "kind" if "kind" in wrong else "apiVersion"
+        line, col = _field_position(source.text, key, str(wrong[key]))
+        where = f"{source.path}:{line}:{col}" if line else str(source.path)
+        written = " and ".join(f'{k} "{v}"' for k, v in wrong.items())
+        verb = "are" if len(wrong) > 1 else "is"
+        retyped = (
+            f"{where}: {written} {verb} ignored: vela addon always applies the template as a "
+            f'{APP_API_VERSION} Application; write apiVersion: "{APP_API_VERSION}" and '
+            'kind: "Application" (or leave them out)'
+        )
+    missing = [key for key in wanted if key not in said]
+    untyped = None
+    if missing and source is not None:
+        line, col = _field_position(source.text, "output", "")
+        where = f"{source.path}:{line}:{col}" if line else str(source.path)
+        what = "`output`" if source.rel.endswith(".cue") else source.rel
+        untyped = (
+            f"{where}: {what} has no {' and no '.join(missing)}; it is applied as a "
+            f"{APP_API_VERSION} Application, as vela addon applies it; write "
+            f'apiVersion: "{APP_API_VERSION}" and kind: "Application" to say so'
+        )
+    return {**wanted, **body}, retyped, untyped
+
+
+def _field_position(text: str, key: str, value: str) -> tuple[int | None, int | None]:
+    """Where `key: value` is written (the first such line), else where `key:` is."""
+    pattern = re.compile(rf'(?:^|[\s{{,])"?{key}"?\s*:')
+    first: tuple[int | None, int | None] = (None, None)
+    for index, line in enumerate(text.splitlines()):
+        match = pattern.search(line)
+        if match is None:
+            continue
+        col = line.find(key, match.start()) + 1
+        if value in line[match.end() :]:
+            return index + 1, col
+        if first[0] is None:
+            first = (index + 1, col)
+    return first
 
 
 def _plan(addon: Addon, options: RenderOptions) -> _Plan:
@@ -257,7 +320,18 @@ def _outputs(value: Any, addon: Addon) -> list[dict[str, Any]]:
     for key in sorted(value):
         obj = value[key]
         if not isinstance(obj, dict):
-            continue
+            continue  # pkg/addon/render.go: renderApp keeps only the `outputs` values that are maps
+        problem = object_problem(obj)
+        if problem is not None:
+            source = addon.template_cue
+            line, col = _field_position(source.text, key, "") if source is not None else (None, None)
+            raise ObjectError(
+                f"outputs.{key} {problem}, so the API server would refuse it",
+                path=source.path if source is not None else None,
+                line=line,
+                col=col,
+                hint="give every object in `outputs` apiVersion, kind and metadata.name",
+            )
         obj = json.loads(json.dumps(obj))
         labels = obj.setdefault("metadata", {}).setdefault("labels", {})
         labels[LABEL_AUX] = key
@@ -267,12 +341,42 @@ def _outputs(value: Any, addon: Addon) -> list[dict[str, Any]]:
     return objects
 
 
+_COMPONENT_TYPES: dict[str, tuple[type, str]] = {
+    "name": (str, "a string"),
+    "type": (str, "a string"),
+    "traits": (list, "a list"),
+    "dependsOn": (list, "a list"),
+    "inputs": (list, "a list"),
+    "outputs": (list, "a list"),
+}
+
+
+def component_problem(comp: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The first field of an Application component that a typed decode (upstream's) would fail on."""
+    for key, (kind, words) in _COMPONENT_TYPES.items():
+        value = comp.get(key)
+        if value is not None and not isinstance(value, kind):
+            return key, f"must be {words}, not {json.dumps(value)}"
+    return None
+
+
 def _standalone_components(plan: _Plan, results: Mapping[str, Any]) -> list[dict[str, Any]]:
     components = []
     for index, res in enumerate(plan.standalone):
         comp = results[f"_veladdon_r{index}.output"]
         if not isinstance(comp, dict):
             raise InputError("`output` must be a component object", path=res.path)
+        problem = component_problem(comp)
+        if problem is not None:
+            # pkg/addon/render.go: renderCompAccordingCUETemplate decodes `output` into a typed
+            # ApplicationComponent, which fails on a field of the wrong type.
+            line, col = _field_position(res.text, problem[0], "")
+            raise InputError(
+                f"error rendering file {res.rel}: `output.{problem[0]}` {problem[1]}",
+                path=res.path,
+                line=line,
+                col=col,
+            )
         if not comp.get("name"):
             comp = {"name": Path(res.rel).name.removesuffix(".cue").replace(".", "-"), **comp}
         components.append(comp)
@@ -332,6 +436,22 @@ def _assemble(
             {"name": f"{meta.name}-resources", "type": "k8s-objects", "properties": {"objects": objects}}
         )
     components.extend(cue_components)
+    for index, comp in enumerate(components):
+        problem = component_problem(comp) if isinstance(comp, dict) else ("", "is not an object")
+        if problem is not None:
+            # pkg/addon/render.go: renderApp decodes `output` into a typed Application, which fails on
+            # a component field of the wrong type.
+            source = _template_source(addon)
+            label = f"spec.components[{index}]" + (f".{problem[0]}" if problem[0] else "")
+            line, col = (None, None)
+            if source is not None and problem[0]:
+                line, col = _field_position(source.text, problem[0], "")
+            raise InputError(
+                f"decode app from CUE: `{label}` {problem[1]}",
+                path=source.path if source else None,
+                line=line,
+                col=col,
+            )
     spec["components"] = components
     _legacy_topology(addon, spec, options, warnings)
     return app
@@ -401,7 +521,13 @@ def _explain(exc: CueError, addon: Addon, plan: _Plan, evaluator: Evaluator) -> 
         described = _describe_parameter(diag, param)
         if described is not None:
             return described
+    if any(_HOLDER.search(d.message) for d in exc.diagnostics):
+        # A stand-alone component is nested under `_veladdon_r<i>`: the user wrote `output`.
+        return CueError([dataclasses.replace(d, message=_HOLDER.sub("", d.message)) for d in exc.diagnostics])
     return exc
+
+
+_HOLDER = re.compile(r"_veladdon_r\d+\.")
 
 
 def _missing_parameters(plan: _Plan, evaluator: Evaluator) -> list[Diagnostic]:

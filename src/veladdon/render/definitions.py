@@ -15,6 +15,7 @@ reported in `RenderedDefinitions.unchecked`, never silently passed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,14 @@ from veladdon.cue.lexer import CueSyntaxError
 from veladdon.cue.source import Import, read_header, top_level_fields, unused_imports, with_package
 from veladdon.errors import InputError
 from veladdon.render.extras import check_cue_view, cue_view_object
-from veladdon.render.sources import imports_vela, nested, parse_object, syntax_error
+from veladdon.render.sources import (
+    blank,
+    drop_unused_imports,
+    imports_vela,
+    nested,
+    parse_applied_object,
+    syntax_error,
+)
 
 API_VERSION = "core.oam.dev/v1beta1"
 KIND_BY_TYPE = {
@@ -75,6 +83,20 @@ SPEC_FIELDS: dict[str, frozenset[str]] = {
 STATUS_FIELDS = frozenset({"customStatus", "healthPolicy", "details"})
 
 
+# The KubeVela release that refuses each kind of definition veladdon refuses (docs/rules.md: DF05, DF06).
+STRICT_SPEC_RELEASE = "v1.10"
+
+
+class DefinitionRefused(InputError):
+    """A definition KubeVela refuses to install; `reason` says why, for lint's rule ids:
+    `spec-field` (an attribute its kind does not define) or `undeclared-parameter` (the template reads
+    `parameter` without declaring it)."""
+
+    def __init__(self, message: str, *, reason: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.reason = reason
+
+
 @dataclass
 class RenderedDefinitions:
     yaml_definitions: list[dict[str, Any]] = field(default_factory=list)
@@ -87,7 +109,7 @@ def render_yaml_definitions(addon: Addon, namespace: str) -> list[dict[str, Any]
     """YAML X-Definitions: decoded, namespace forced to the system namespace."""
     objects = []
     for source in addon.yaml_definitions:
-        obj = parse_object(source, f"render definition file {source.rel}")
+        obj = parse_applied_object(source, f"render definition file {source.rel}")
         obj.setdefault("metadata", {})["namespace"] = namespace
         objects.append(obj)
     return objects
@@ -148,9 +170,7 @@ def render_definitions(addon: Addon, namespace: str, evaluator: Evaluator) -> Re
         else:
             evaluator.vet(files)
     except CueError as exc:
-        raise InputError(
-            f"render addon definitions fail: {exc.message}", path=exc.path, line=exc.line, col=exc.col
-        ) from exc
+        raise _compile_error(exc, addon, splits) from exc
 
     templates = evaluator.fmt([_template_text(split) for _, split in splits]) if splits else []
     for (source, split), header, template in zip(splits, headers, templates, strict=True):
@@ -192,34 +212,8 @@ def _template_file(source: SourceFile, split: DefinitionSource, index: int) -> s
                 replacement = f"_veladdon_t{index}"
                 chars[label.start : label.end] = list(replacement.ljust(label.end - label.start))
             continue
-        _blank(chars, decl.span.start, decl.span.end)
-    return _drop_unused_imports("".join(chars))
-
-
-def _blank(chars: list[str], start: int, end: int) -> None:
-    for pos in range(start, end):
-        if chars[pos] != "\n":
-            chars[pos] = " "
-
-
-def _drop_unused_imports(text: str) -> str:
-    """Blank imports only the (removed) header used: CUE rejects unused imports."""
-    unused = unused_imports(text)
-    if not unused:
-        return text
-    chars = list(text)
-    decls = [d for d in top_level_fields(text) if d.kind == "import"]
-    imports = read_header(text).imports
-    for imp in unused:
-        decl = next((d for d in decls if d.span.start <= imp.span.start < d.span.end), None)
-        if decl is None:
-            continue
-        inside = [i for i in imports if decl.span.start <= i.span.start < decl.span.end]
-        if len(inside) == 1:
-            _blank(chars, decl.span.start, decl.span.end)
-        else:
-            _blank(chars, imp.span.start, imp.span.end)
-    return "".join(chars)
+        blank(chars, decl.span.start, decl.span.end)
+    return drop_unused_imports("".join(chars))
 
 
 def _template_text(split: DefinitionSource) -> str:
@@ -261,17 +255,27 @@ def _definition_object(
     attributes = header.get("attributes") or {}
     if not isinstance(attributes, dict):
         raise fail("`attributes` must be a struct")
-    unknown = sorted(set(attributes) - SPEC_FIELDS[kind])
-    if unknown:
-        raise fail(
-            f"invalid definition spec: unknown field {unknown[0]!r} for {kind} "
-            f"(known: {', '.join(sorted(SPEC_FIELDS[kind]))})"
-        )
+    # pkg/definition/definition.go: FromCUE → validateSpec decodes the spec of Component, Trait, Policy
+    # and WorkflowStep definitions with DisallowUnknownFields (KubeVela >= v1.10); WorkloadDefinitions
+    # are not checked there (and record_definitions refuses them anyway).
+    strict = kind != "WorkloadDefinition"
+    unknown = sorted(set(attributes) - SPEC_FIELDS[kind]) if strict else []
     status = attributes.get("status")
-    if isinstance(status, dict):
-        bad = sorted(set(status) - STATUS_FIELDS)
-        if bad:
-            raise fail(f"invalid definition spec: unknown field 'status.{bad[0]}'")
+    if not unknown and strict and isinstance(status, dict):
+        unknown = [f"status.{bad}" for bad in sorted(set(status) - STATUS_FIELDS)]
+    if unknown:
+        field_name = unknown[0]
+        line, col = _attribute_position(source.text, split, field_name.split("."))
+        raise DefinitionRefused(
+            f"fail to render definition: {source.rel} in cue's format: invalid definition spec: "
+            f'json: unknown field "{field_name.rsplit(".", 1)[-1]}" (`attributes.{field_name}` is not a '
+            f"field of a {kind}; KubeVela {STRICT_SPEC_RELEASE} and later refuse it)",
+            reason="spec-field",
+            path=source.path,
+            line=line,
+            col=col,
+            hint=f"remove it; a {kind} knows {', '.join(sorted(SPEC_FIELDS[kind]))}",
+        )
     spec = dict(attributes)
     schematic = dict(spec.get("schematic") or {})
     schematic["cue"] = {"template": template}
@@ -282,3 +286,65 @@ def _definition_object(
     if labels:
         metadata["labels"] = labels
     return {"apiVersion": API_VERSION, "kind": kind, "metadata": metadata, "spec": spec}
+
+
+def _attribute_position(text: str, split: DefinitionSource, path: list[str]) -> tuple[int, int]:
+    """The line and column of `attributes.<path>` in the header (each label searched after its parent),
+    else the definition's name."""
+    lines = text.splitlines()
+    start = split.header_span.line - 1
+    found = (split.name_span.line, split.name_span.col)
+    for label in ["attributes", *path]:
+        pattern = re.compile(rf'(^|[\s{{,])(?:"{re.escape(label)}"|{re.escape(label)})\s*[?!]?\s*:')
+        for index in range(start, len(lines)):
+            match = pattern.search(lines[index])
+            if match:
+                found = (index + 1, match.start() + len(match.group(1)) + 1)
+                start = index
+                break
+        else:
+            return found
+    return found
+
+
+_INTERNAL = re.compile(r"#?_veladdon_([a-z])(\d+)")
+_NOT_FOUND = re.compile(r'reference "parameter" not found')
+
+
+def _compile_error(
+    exc: CueError, addon: Addon, splits: list[tuple[SourceFile, DefinitionSource]]
+) -> InputError:
+    """A CUE error of the definitions' instance in the user's words: upstream's prefixes, `template`
+    and the definition's name instead of veladdon's holder keys (pkg/addon/addon.go:
+    renderDefinitions wraps FromCUEString's error as `fail to render definition: <file> in cue's
+    format`)."""
+
+    def user_words(match: re.Match[str]) -> str:
+        kind, index = match.group(1), int(match.group(2))
+        if kind == "t":
+            return "template"
+        if kind == "d" and index < len(splits):
+            return splits[index][1].name
+        return ""
+
+    message = exc.message.removeprefix("CUE error: ")
+    message = _INTERNAL.sub(user_words, message).replace(": .", ": ").lstrip(".")
+    source = next((s for s, _ in splits if exc.path is not None and str(s.path) == exc.path), None)
+    view = next((v for v in addon.cue_views if exc.path is not None and str(v.path) == exc.path), None)
+    if source is not None:
+        message = f"fail to render definition: {source.rel} in cue's format: {message}"
+    elif view is not None:
+        message = f"error when parsing view {view.rel}: {message}"
+    message = f"render addon definitions fail: {message}"
+    if source is not None and _NOT_FOUND.search(message):
+        return DefinitionRefused(
+            message + " (KubeVela's admission webhook compiles a definition's template with only its "
+            "`context`, so `parameter` must be declared in it; a KubeVela v1.10.9 cluster denies the "
+            "definition after the Application is written)",
+            reason="undeclared-parameter",
+            path=exc.path,
+            line=exc.line,
+            col=exc.col,
+            hint="declare it in the template, e.g. `parameter: #parameter`, or `parameter: {...}`",
+        )
+    return InputError(message, path=exc.path, line=exc.line, col=exc.col)

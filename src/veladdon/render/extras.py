@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,9 +13,18 @@ from typing import Any
 from veladdon.addon.model import Addon, SourceFile
 from veladdon.addon.yamlutil import dump_yaml
 from veladdon.cue.evaluator import CueError, CueFile, Evaluator
+from veladdon.cue.lexer import ParsedSource
 from veladdon.cue.source import CueSyntaxError, declares
 from veladdon.errors import InputError
-from veladdon.render.sources import imports_vela, nested, parse_object, parse_yaml, syntax_error
+from veladdon.render.sources import (
+    blank,
+    drop_unused_imports,
+    imports_vela,
+    nested,
+    parse_applied_object,
+    parse_yaml,
+    syntax_error,
+)
 
 CONFIG_TEMPLATE_PREFIX = "config-template-"
 # Appended to every config template's text by KubeVela (pkg/config/context.DefaultContext).
@@ -48,7 +59,7 @@ def render_yaml_views(addon: Addon) -> list[dict[str, Any]]:
     """YAML views are applied as written (no namespace override, as upstream)."""
     views = []
     for source in addon.yaml_views:
-        obj = parse_object(source, f"render velaQL view file {source.rel}")
+        obj = parse_applied_object(source, f"render velaQL view file {source.rel}")
         views.append(obj)
     return views
 
@@ -102,13 +113,26 @@ def render_config_templates(
         checked.append((index, source))
 
     files: list[CueFile] = []
+    schema_files: list[CueFile] = []
     expressions: list[str] = []
+    ctx = "context: {name: string, namespace: string, ...}\n"
     for index, source in checked:
-        ctx = "context: {name: string, namespace: string, ...}\n"
         files.append(
             CueFile(
                 source.rel,
                 nested(source, f"#_veladdon_c{index}", "main", prelude=ctx),
+                origin=str(source.path),
+            )
+        )
+        # pkg/config/factory.go: ParseTemplate compiles the whole script, but the schema comes from
+        # `template.parameter` alone (pkg/utils/common/common.go: GenOpenAPIWithCueX →
+        # FillParameterDefinitionFieldIfNotExist), so an `output` that is not concrete without
+        # parameters (`"key: " + parameter.key`) must not stop the schema.
+        only = dataclasses.replace(source, text=parameter_only(source.text))
+        schema_files.append(
+            CueFile(
+                source.rel,
+                nested(only, f"#_veladdon_c{index}", "main", prelude=ctx),
                 origin=str(source.path),
             )
         )
@@ -135,10 +159,10 @@ def render_config_templates(
         )
         try:
             values = evaluator.export([*files, writers], expressions)
-            openapi = evaluator.openapi([*files, schemas])
+            openapi = evaluator.openapi([*schema_files, schemas])
         except CueError as exc:
             raise InputError(
-                f"render the config template fail: the cue script is invalid: {exc.message}",
+                f"render the config template fail: the cue script is invalid: {scrub(exc.message)}",
                 path=exc.path,
                 line=exc.line,
                 col=exc.col,
@@ -157,6 +181,49 @@ def render_config_templates(
             )
         )
     return objects, warnings
+
+
+def scrub(message: str) -> str:
+    """CUE's message without veladdon's holder names: `#_veladdon_c0.template.x` is the user's
+    `template.x`; the `CUE error: ` prefix is dropped."""
+    message = message.removeprefix("CUE error: ")
+    message = re.sub(r"#?_veladdon_[a-z]+\d+\.", "", message)
+    message = re.sub(r"#?_veladdon_[a-z]+\d+", "the file", message)
+    return message.replace("openapi: ", "")
+
+
+def parameter_only(text: str) -> str:
+    """`text` with everything but `metadata`, `template.parameter`, definitions and hidden fields
+    blanked out (newlines kept, so positions stay the user's): what the schema is generated from."""
+    try:
+        ps = ParsedSource(text)
+    except CueSyntaxError:
+        return text
+    chars = list(text)
+
+    def blank_decl(first: int, last: int) -> None:
+        span = ps.span(first, last)
+        blank(chars, span.start, span.end)
+
+    def kept(label: str | None) -> bool:
+        return label is not None and (label.startswith("#") or label.startswith("_"))
+
+    for decl in ps.decls:
+        if decl.kind in ("package", "import") or (decl.kind == "field" and kept(decl.label)):
+            continue
+        if decl.kind == "field" and decl.label == "metadata":
+            continue
+        if decl.kind == "field" and decl.label == "template":
+            elements = ps.struct_elements(decl.value_first, decl.value_last)
+            if elements is None:
+                continue
+            for element in elements:
+                if element.kind == "field" and (element.label == "parameter" or kept(element.label)):
+                    continue
+                blank_decl(element.first, element.last)
+            continue
+        blank_decl(decl.first, decl.last)
+    return drop_unused_imports("".join(chars))
 
 
 def _config_template_configmap(

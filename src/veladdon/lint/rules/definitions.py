@@ -16,7 +16,8 @@ from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
 from veladdon.lint.registry import check, define
 from veladdon.render import DEFINITION_ANNOTATIONS
-from veladdon.render.definitions import RenderedDefinitions, render_definitions
+from veladdon.render.definitions import DefinitionRefused, RenderedDefinitions, render_definitions
+from veladdon.render.extras import render_config_templates
 
 DF01 = define(
     "DF01",
@@ -49,6 +50,45 @@ DF03 = define(
     """`vela/op`, `vela/ql`, `vela/config` and friends exist only inside KubeVela, so no plain `cue` can
     compile a template that imports them. Such files are listed so that nobody mistakes silence for a
     pass; they are checked by the other rules (syntax, imports, conversion) all the same.""",
+    area="Definitions",
+    needs=("addon", "cue"),
+)
+
+
+DF04 = define(
+    "DF04",
+    "definitions.config-template",
+    Severity.ERROR,
+    "Each config template compiles and its parameter schema generates",
+    """A config template (`config-templates/*.cue`) is compiled with KubeVela's default config context
+    (`context: {name, namespace}`) and needs `metadata` with a `name` and a `template`; its schema is
+    generated from `template.parameter` alone, so an `output` that is complete only once parameters are
+    given (`"key: " + parameter.key`) is fine. `enable` fails on a template that does not compile.""",
+    area="Definitions",
+    needs=("addon", "cue"),
+)
+DF05 = define(
+    "DF05",
+    "definitions.spec-field",
+    Severity.ERROR,
+    "Each definition's attributes are fields of its kind",
+    """KubeVela v1.10 and later decode a definition's spec strictly (`validateSpec`, `StrictUnmarshal`
+    in pkg/definition/definition.go), so an attribute its kind does not define (`workload` in a
+    TraitDefinition, a misspelt `podDisruptve`) fails `vela addon enable` with
+    `invalid definition spec: json: unknown field`. Older releases dropped it silently.""",
+    area="Definitions",
+    needs=("addon", "cue"),
+)
+DF06 = define(
+    "DF06",
+    "definitions.undeclared-parameter",
+    Severity.ERROR,
+    "Each definition template declares the `parameter` it reads",
+    """KubeVela's admission webhook (on by default in a KubeVela v1.10 install) compiles a definition's
+    template with only its `context` (`ValidateCuexTemplate`), so a template that reads `parameter`
+    without declaring it (`_params: #parameter & parameter`) is denied with `reference "parameter" not
+    found`, after `vela addon enable` has written the Application (vela's CLI itself does not check it).
+    Declare it: `parameter: #parameter`.""",
     area="Definitions",
     needs=("addon", "cue"),
 )
@@ -88,7 +128,34 @@ def _rule_for(source: SourceFile | None, line: int | None) -> str:
     return "DF02" if split.template_span.line <= line <= end_line else "DF01"
 
 
-@check(DF01, DF02, DF03)
+REFUSED_RULES = {"spec-field": "DF05", "undeclared-parameter": "DF06"}
+
+
+@check(DF04)
+def config_templates(ctx: LintContext) -> None:
+    """Config templates as render converts them: anything render refuses is an error here."""
+    addon = ctx.addon
+    if addon is None or not addon.config_templates:
+        return
+    pending = tuple(s for s in addon.config_templates if ctx.syntax_error(s) is None)
+    for _ in range(len(pending) + 1):
+        if not pending:
+            return
+        try:
+            render_config_templates(
+                dataclasses.replace(addon, config_templates=pending), "vela-system", ctx.evaluator
+            )
+            return
+        except InputError as exc:
+            ctx.report_error("DF04", exc, pending[0])
+            rel = ctx.rel(exc.path)
+            rest = tuple(s for s in pending if s.rel != rel)
+            if len(rest) == len(pending):
+                return
+            pending = rest
+
+
+@check(DF01, DF02, DF03, DF05, DF06)
 def definitions(ctx: LintContext) -> None:
     addon = ctx.addon
     if addon is None or not (addon.cue_definitions or addon.yaml_definitions or addon.cue_views):
@@ -112,7 +179,12 @@ def definitions(ctx: LintContext) -> None:
             rel = ctx.rel(exc.path)
             source = by_rel.get(rel)
             message = exc.message.removeprefix("render addon definitions fail: ")
-            ctx.report(_rule_for(source, exc.line), message, exc.path or "", exc.line, exc.col)
+            if exc.hint:
+                message += f"; {exc.hint}"
+            rule = _rule_for(source, exc.line)
+            if isinstance(exc, DefinitionRefused):
+                rule = REFUSED_RULES.get(exc.reason, rule)
+            ctx.report(rule, message, exc.path or "", exc.line, exc.col)
             if source is None:
                 break
             pending = dataclasses.replace(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from veladdon.addon.versions import Constraint, VersionError
+from veladdon.addon.versions import Constraint, VersionError, is_semver
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
 from veladdon.lint.positions import locate
@@ -36,10 +36,23 @@ MD03 = define(
     "MD03",
     "metadata.version",
     Severity.ERROR,
-    "version is set and is a semantic version",
-    """Registries sort and choose versions by semver, `package` requires one, and dependency
-    constraints are checked against it. `1.2.3` and `v1.2.3` are accepted.""",
+    "version is set and can be a Kubernetes label value",
+    """`vela addon enable` refuses an addon without a version, and sets the version as the
+    `addons.oam.dev/version` label of every object it creates, so the API server refuses one that is
+    not a label value (at most 63 letters, digits, `-`, `_`, `.`; `1.0.0+build` is not one).""",
     area="Metadata",
+)
+MD08 = define(
+    "MD08",
+    "metadata.version-semver",
+    Severity.WARNING,
+    "version is a semantic version",
+    """Render and enable accept any version, as upstream does (`validateAddonPackage` only requires one),
+    but registries sort and choose versions by semver, dependency constraints are checked against it,
+    and `package` refuses a version that is not one (a Helm chart's version must be SemVer 2).
+    `1.2.3` and `v1.2.3` are accepted; `v1beta2-1.3.8` is not.""",
+    area="Metadata",
+    needs=("addon",),
 )
 MD04 = define(
     "MD04",
@@ -126,6 +139,26 @@ def name(ctx: LintContext) -> None:
             line,
             pos[1] if pos else None,
         )
+
+
+@check(MD08)
+def semver(ctx: LintContext) -> None:
+    if ctx.addon is None:
+        return
+    meta = ctx.addon.metadata
+    if is_semver(meta.version):
+        return
+    source = ctx.addon.metadata_file
+    line = meta.lines.get("version", 1)
+    pos = locate(source.text, meta.version, line)
+    ctx.report(
+        "MD08",
+        f"version {meta.version!r} is not a semantic version: render and enable accept it, but "
+        "registries cannot order it and `veladdon package` refuses it; use e.g. 1.0.0",
+        source,
+        line,
+        pos[1] if pos else None,
+    )
 
 
 @check(MD04, MD05)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Any
 
+from veladdon.addon.loader import version_warning
 from veladdon.addon.model import SourceFile
 from veladdon.cue.evaluator import CueError
 from veladdon.lint.context import LintContext
@@ -13,6 +15,7 @@ from veladdon.lint.model import Severity
 from veladdon.lint.positions import locate_in
 from veladdon.lint.registry import check, define
 from veladdon.lint.rules.parameters import PA04, in_definitions, render_error_rule
+from veladdon.render.sources import ObjectError
 
 TP01 = define(
     "TP01",
@@ -30,8 +33,10 @@ TP02 = define(
     "template.application",
     Severity.ERROR,
     "`output` is an Application whose components each have a name and a type",
-    """`template.cue`'s `output` (or template.yaml) must be a `core.oam.dev/v1beta1` Application; a
-    component without `name` or `type` is rejected by the KubeVela webhook when the addon is enabled.""",
+    """`template.cue`'s `output` (or template.yaml) is a `core.oam.dev/v1beta1` Application: upstream
+    decodes it into one whatever it says, so render and enable warn and apply an Application, but an
+    `apiVersion` or `kind` that says otherwise is a mistake (leaving them out is fine). A component
+    without `name` or `type` is rejected by the KubeVela webhook when the addon is enabled.""",
     area="Template",
     needs=("addon", "cue"),
 )
@@ -67,8 +72,6 @@ TP05 = define(
     area="Template",
     needs=("addon", "cue"),
 )
-
-APP_API = "core.oam.dev/v1beta1"
 
 
 def _template_sources(ctx: LintContext) -> list[SourceFile | None]:
@@ -120,18 +123,17 @@ def rendered(ctx: LintContext) -> None:
                     pos.col if pos else None,
                 )  # fmt: skip
         elif not in_definitions(ctx, exc.path):
-            rule = render_error_rule(exc)
+            rule = "TP04" if isinstance(exc, ObjectError) else render_error_rule(exc)
             ctx.report_error(rule, exc, ctx.addon.template_cue or ctx.addon.template_yaml)
         return
     result = outcome.result
     assert result is not None
     app = result.application
-    has_template = ctx.addon.template_cue is not None or ctx.addon.template_yaml is not None
-    if has_template and (app.get("apiVersion") != APP_API or app.get("kind") != "Application"):
-        found = f"{app.get('apiVersion')!r}/{app.get('kind')!r}"
-        ctx.report(
-            "TP02", f"the template must be a {APP_API} Application, found {found}", *_at(ctx, "output:")
-        )
+    if result.retyped is not None:
+        # render and enable warn and apply an Application anyway (upstream decodes `output` into one);
+        # a template that says it is something else is wrong all the same.
+        at, line, col, message = _located(result.retyped)
+        ctx.report("TP02", message, at or ctx.addon.template_cue or ctx.addon.template_yaml, line, col)
     components = (app.get("spec") or {}).get("components") or []
     names: list[str] = []
     for index, comp in enumerate(components):
@@ -158,10 +160,27 @@ def rendered(ctx: LintContext) -> None:
             )  # fmt: skip
     for obj in result.outputs:
         _check_output(ctx, obj)
+    reported_elsewhere = {result.retyped, version_warning(ctx.addon.metadata, ctx.addon.metadata_file)}
     for warning in result.warnings:
-        if warning.startswith("godef/"):
-            continue  # ST03 reports it
-        ctx.report("TP05", warning, *_at(ctx, "metadata:", "output:"))
+        if warning.startswith("godef/") or warning in reported_elsewhere:
+            continue  # ST03, TP02 and MD08 report them
+        at, line, col, message = _located(warning)
+        if at is not None:
+            ctx.report("TP05", message, at, line, col)
+        else:
+            ctx.report("TP05", warning, *_at(ctx, "metadata:", "output:"))
+
+
+_LOCATED = re.compile(r"^(?P<file>/[^:]+):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<message>.*)$", re.S)
+
+
+def _located(warning: str) -> tuple[str | None, int | None, int | None, str]:
+    """A render warning that starts with `FILE:LINE[:COL]: ` split into its position and its text."""
+    match = _LOCATED.match(warning)
+    if match is None:
+        return None, None, None, warning
+    col = match.group("col")
+    return match.group("file"), int(match.group("line")), int(col) if col else None, match.group("message")
 
 
 def _check_output(ctx: LintContext, obj: dict[str, Any]) -> None:

@@ -1,0 +1,1 @@
+"""`make parity`: veladdon held to the real `vela` on every fixture addon."""

@@ -1,0 +1,57 @@
+"""`make parity [ADDONS="dir …"]`: one line per addon (agree / differ), then `parity: N/M addons agree`.
+Exits 1 on any difference that docs/differences.md does not explain."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tests import engines
+from tests.controlplane import ControlPlane, ControlPlaneError
+
+from .harness import KNOWN_GAPS, compare, default_addons, vela_cue, write_golden
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make parity", description=__doc__)
+    parser.add_argument(
+        "addons", nargs="*", type=Path, help="addon folders (default: the example and every fixture)"
+    )
+    parser.add_argument("--write-golden", type=Path, help="write vela's render of the example to this file")
+    opts = parser.parse_args(argv)
+    vela = engines.engine("vela")
+    if vela is None:
+        print("make parity: vela is not built: run `make engines` (needs Go)", file=sys.stderr)
+        return 1
+    cue = vela_cue()
+    addons = opts.addons or default_addons()
+    try:
+        plane = ControlPlane(vela_version=engines.KUBEVELA_VERSION, vela_ready=True).start()
+    except ControlPlaneError as exc:
+        print(f"make parity: {exc}", file=sys.stderr)
+        return 1
+    agree = 0
+    try:
+        assert plane.kubeconfig is not None
+        if opts.write_golden:
+            write_golden(vela, plane.kubeconfig, opts.write_golden)
+            print(f"wrote {opts.write_golden} from vela's output")
+            return 0
+        for addon in addons:
+            outcome = compare(vela, plane.kubeconfig, addon.resolve(), cue)
+            word = "agree" if outcome.agree else "differ"
+            if not outcome.agree and outcome.addon in KNOWN_GAPS:
+                word = f"differ (known gap: {KNOWN_GAPS[outcome.addon]})"
+            note = f" ({outcome.explained_by})" if outcome.explained_by and outcome.agree else ""
+            detail = f": {outcome.detail}" if outcome.detail else ""
+            print(f"{outcome.addon}: {word}{detail}{note}", flush=True)
+            agree += outcome.agree
+    finally:
+        plane.stop()
+    print(f"parity: {agree}/{len(addons)} addons agree")
+    return 0 if agree == len(addons) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
