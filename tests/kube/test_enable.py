@@ -33,15 +33,6 @@ APP = ("core.oam.dev", "v1beta1", "applications")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-@pytest.fixture
-def cluster(kube: KubeTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cluster:
-    monkeypatch.setenv("VELADDON_CACHE_DIR", str(tmp_path / "cache"))
-    kube.install_kubevela()
-    c = Cluster.connect(str(kube.kubeconfig), kube.context)
-    yield c  # type: ignore[misc]
-    c.close()
-
-
 def get(cluster: Cluster, api_version: str, kind: str, name: str, ns: str = "vela-system") -> dict[str, Any]:
     obj = cluster.get(api_version, kind, name, ns)
     assert obj is not None, f"{kind}/{name} missing"

@@ -34,15 +34,6 @@ REFUSED = {
 INTERNAL = ("_veladdon", "internal error", "Traceback", "KeyError")
 
 
-@pytest.fixture
-def cluster(kube: KubeTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Cluster:
-    monkeypatch.setenv("VELADDON_CACHE_DIR", str(tmp_path / "cache"))
-    kube.install_kubevela()
-    c = Cluster.connect(str(kube.kubeconfig), kube.context)
-    yield c  # type: ignore[misc]
-    c.close()
-
-
 def veladdon(capsys: Capture, kube: KubeTarget, *args: str) -> tuple[int, str, str]:
     code = run([*args, "--kubeconfig", str(kube.kubeconfig), "--context", kube.context])
     out, err = capsys.readouterr()

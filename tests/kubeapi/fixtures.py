@@ -29,6 +29,7 @@ from kubernetes.dynamic import DynamicClient
 
 from tests import engines
 from tests.controlplane import ControlPlane, ControlPlaneError
+from tests.controlplane.controlplane import VELA_DEPLOYMENT, VELA_NAMESPACE, vela_core_deployment
 
 from .server import Fault, KubeAPIServer, RequestRecord
 
@@ -37,8 +38,6 @@ ENV_CONTEXT = "VELADDON_TEST_CONTEXT"
 ENV_ALLOW_ANY = "VELADDON_TEST_ALLOW_ANY_CONTEXT"
 DISPOSABLE_CONTEXTS = ("kind-*", "k3d-*", "minikube")
 EMULATOR_CONTEXT = "kubeapi-emulator"
-VELA_NAMESPACE = "vela-system"
-VELA_DEPLOYMENT = "kubevela-vela-core"
 KUBEVELA_KINDS = (
     ("Application", "applications", ("app", "velaapp")),
     ("ComponentDefinition", "componentdefinitions", ("comp",)),
@@ -126,23 +125,6 @@ def kubevela_crd(kind: str, plural: str, short_names: tuple[str, ...] = ()) -> d
                     },
                 }
             ],
-        },
-    }
-
-
-def vela_core_deployment(vela_version: str, replicas: int) -> dict[str, Any]:
-    labels = {"app.kubernetes.io/name": "vela-core", "controller.oam.dev/name": "vela-core"}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": VELA_DEPLOYMENT, "namespace": VELA_NAMESPACE, "labels": dict(labels)},
-        "spec": {
-            "replicas": replicas,
-            "selector": {"matchLabels": {"controller.oam.dev/name": "vela-core"}},
-            "template": {
-                "metadata": {"labels": dict(labels)},
-                "spec": {"containers": [{"name": "kubevela", "image": f"oamdev/vela-core:{vela_version}"}]},
-            },
         },
     }
 
