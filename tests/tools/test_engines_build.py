@@ -103,3 +103,15 @@ def test_the_make_engines_lines_name_each_engine_version_and_path(tmp_path: Path
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert proc.stdout.splitlines() == [f"{e.name} {e.version()} (not built)" for e in build.ENGINES]
+
+
+def test_names_select_engines_by_name_version_or_build_module() -> None:
+    def names(*asked: str) -> list[str]:
+        return [f"{e.name}-{e.version()}" for e in build.select(list(asked))]
+
+    assert names("cue") == ["cue-v0.9.2", "cue-v0.14.1", "cue-v0.17.1"]
+    assert names("cue-v0.14.1") == ["cue-v0.14.1"]
+    assert names("kubernetes") == ["kube-apiserver-v1.36.3", "kube-controller-manager-v1.36.3"]
+    assert names("kubevela") == ["vela-v1.10.9", "vela-core-v1.10.9", "kubevela-crds-v1.10.9"]
+    with pytest.raises(SystemExit, match="unknown engine 'kubectl'"):
+        build.select(["kubectl"])

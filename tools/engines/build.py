@@ -41,9 +41,9 @@ class Engine:
     ldflags: tuple[str, ...] = ()  # with {version}, {major}, {minor} filled in
     files: bool = False  # not a command: a folder of the module copied out of the module cache
 
-    @property
-    def group(self) -> str:
-        return self.name.split("-", 1)[0] if self.name.startswith("cue") else self.name
+    def aliases(self) -> set[str]:
+        """What `make engines NAME` may call it: its name, name-version, or its build module."""
+        return {self.name, f"{self.name}-{self.version()}", self.module_dir}
 
     def version(self) -> str:
         return pinned_version(HERE / self.module_dir / "go.mod", self.module)
@@ -254,29 +254,28 @@ def _shown(path: Path) -> str:
 
 
 def select(names: list[str]) -> list[Engine]:
+    """The engines `names` ask for (all when none): `cue`, `cue-v0.14.1`, `kubernetes` (its two
+    commands), `kube-apiserver`, `kubevela` (vela, vela-core and the CRDs), ..."""
     if not names:
         return list(ENGINES)
-    chosen = [e for e in ENGINES if e.group in names or e.name in names or f"{e.name}-{e.version()}" in names]
-    unknown = set(names) - {e.group for e in ENGINES} - {e.name for e in ENGINES}
-    unknown -= {f"{e.name}-{e.version()}" for e in ENGINES}
+    known = set().union(*(e.aliases() for e in ENGINES))
+    unknown = sorted(set(names) - known)
     if unknown:
         raise SystemExit(
-            f"make engines: unknown engine {sorted(unknown)[0]!r}; "
-            "known: cue, etcd, kubernetes, vela, vela-core, kubevela-crds"
+            f"make engines: unknown engine {unknown[0]!r}; known: cue, etcd, kubernetes, kubevela, "
+            "or one engine's name"
         )
-    return chosen
+    return [e for e in ENGINES if e.aliases() & set(names)]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make engines", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "names", nargs="*", help="cue, etcd, kubernetes, vela, vela-core, kubevela-crds (default: all)"
+        "names", nargs="*", help="cue, etcd, kubernetes, kubevela, or one engine's name (default: all)"
     )
     parser.add_argument("--list", action="store_true", help="print what is installed; build nothing")
     args = parser.parse_args(argv)
-    engines = select(
-        ["kube-apiserver", "kube-controller-manager"] if args.names == ["kubernetes"] else args.names
-    )
+    engines = select(args.names)
     go = shutil.which("go")
     if args.list:
         for engine in engines:
