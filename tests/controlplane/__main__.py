@@ -22,7 +22,10 @@ def main(argv: list[str] | None = None) -> int:
         "--no-kubevela", action="store_true", help="no KubeVela CRDs and vela-core Deployment"
     )
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupt)  # SIGTERM stops it the way Ctrl-C does
+    # SIGTERM stops it the way Ctrl-C does; SIGINT is set explicitly too, since a process started from a
+    # non-interactive shell's background job inherits SIGINT ignored.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     kubeconfig = args.kubeconfig.resolve()
     plane = ControlPlane(port=args.port, kubeconfig=kubeconfig, kubevela=not args.no_kubevela)
     started = False
