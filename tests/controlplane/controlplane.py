@@ -64,7 +64,6 @@ class ControlPlane:
     kubevela: bool = True  # install KubeVela's CRDs and the vela-core Deployment object
     vela_version: str | None = None  # the vela-core image tag (else the release the CRDs come from)
     vela_ready: bool = False  # give the Deployment the status of one ready replica, as if it ran
-    log: Callable[[str], None] = field(default=lambda _line: None)
     data: Path = field(init=False)
     token: str = field(init=False)
     children: list[Child] = field(init=False, default_factory=list)
@@ -73,10 +72,9 @@ class ControlPlane:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> ControlPlane:
-        binaries = {
-            name: engines.engine(name) for name in ("etcd", "kube-apiserver", "kube-controller-manager")
-        }
-        missing = [name for name, path in binaries.items() if path is None]
+        found = {name: engines.engine(name) for name in ("etcd", "kube-apiserver", "kube-controller-manager")}
+        binaries = {name: path for name, path in found.items() if path is not None}
+        missing = sorted(found.keys() - binaries.keys())
         if missing:
             raise ControlPlaneError(f"{', '.join(missing)} not built: run `make engines` (needs Go)")
         if self.port:
@@ -86,14 +84,14 @@ class ControlPlane:
         self.data = Path(tempfile.mkdtemp(prefix="veladdon-controlplane-"))
         self.token = secrets.token_hex(16)
         try:
-            self._start_etcd(binaries["etcd"])  # type: ignore[arg-type]
-            self._start_apiserver(binaries["kube-apiserver"])  # type: ignore[arg-type]
+            self._start_etcd(binaries["etcd"])
+            self._start_apiserver(binaries["kube-apiserver"])
             self._write_kubeconfig()
             # KubeVela's CRDs before the controller manager: its garbage collector watches the resource
             # types discovery shows at start and picks up new ones only every 30 s.
             if self.kubevela:
                 self.install_kubevela(self.vela_version, ready=self.vela_ready)
-            self._start_controller_manager(binaries["kube-controller-manager"])  # type: ignore[arg-type]
+            self._start_controller_manager(binaries["kube-controller-manager"])
         except BaseException:
             self.stop()
             raise
@@ -216,7 +214,7 @@ class ControlPlane:
         child.proc.terminate()
         child.proc.wait(timeout=10)
         self.children.remove(child)
-        self._start_controller_manager(Path(child.proc.args[0]))  # type: ignore[index]
+        self._start_controller_manager(self.kcm_binary)
 
     def _start_controller_manager(self, binary: Path) -> None:
         self.kcm_binary = binary
