@@ -384,17 +384,10 @@ class ControlPlane:
         deployment = vela_core_deployment(vela_version)
         self.apply(deployment)
         if ready:
-            status = {
-                "observedGeneration": 1,
-                "replicas": 1,
-                "readyReplicas": 1,
-                "availableReplicas": 1,
-                "updatedReplicas": 1,
-            }
             self.request(
                 "PATCH",
                 _object_path(deployment) + "/status",
-                {"status": status},
+                {"status": dict(READY_STATUS)},
                 "application/merge-patch+json",
             )
 
@@ -402,6 +395,16 @@ class ControlPlane:
         crd = self._get(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}") or {}
         conditions = (crd.get("status") or {}).get("conditions") or []
         return any(c.get("type") == "Established" and c.get("status") == "True" for c in conditions)
+
+
+# What the deployment controller writes for one ready replica (no such controller runs here).
+READY_STATUS = {
+    "observedGeneration": 1,
+    "replicas": 1,
+    "readyReplicas": 1,
+    "availableReplicas": 1,
+    "updatedReplicas": 1,
+}
 
 
 def vela_core_deployment(vela_version: str, replicas: int = 1) -> dict[str, Any]:

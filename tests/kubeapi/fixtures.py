@@ -29,7 +29,12 @@ from kubernetes.dynamic import DynamicClient
 
 from tests import engines
 from tests.controlplane import ControlPlane, ControlPlaneError
-from tests.controlplane.controlplane import VELA_DEPLOYMENT, VELA_NAMESPACE, vela_core_deployment
+from tests.controlplane.controlplane import (
+    READY_STATUS,
+    VELA_DEPLOYMENT,
+    VELA_NAMESPACE,
+    vela_core_deployment,
+)
 
 from .server import Fault, KubeAPIServer, RequestRecord
 
@@ -302,17 +307,10 @@ class KubeTarget:
         apps.create_namespaced_deployment(VELA_NAMESPACE, vela_core_deployment(vela_version, replicas))
         if self.is_emulator:
             # Pretend the deployment controller ran: one ready replica.
-            status = {
-                "observedGeneration": 1,
-                "replicas": 1,
-                "readyReplicas": 1,
-                "availableReplicas": 1,
-                "updatedReplicas": 1,
-            }
             apps.patch_namespaced_deployment_status(
                 VELA_DEPLOYMENT,
                 VELA_NAMESPACE,
-                [{"op": "add", "path": "/status", "value": status}],
+                [{"op": "add", "path": "/status", "value": dict(READY_STATUS)}],
                 _content_type="application/json-patch+json",
             )
 
