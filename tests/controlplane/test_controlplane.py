@@ -93,6 +93,9 @@ def test_make_controlplane_stops_everything_on_a_signal(tmp_path: Path, signum: 
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.controlplane", "--port", str(port), "--kubeconfig", str(kubeconfig)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # As a background job of a non-interactive shell starts it (CI, `make controlplane &` in a
+        # script): with SIGINT ignored, which it must override.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )  # fmt: skip
     try:
         assert proc.stdout is not None
