@@ -126,12 +126,10 @@ def test_typing(value: str, expected: Any) -> None:
         # unicode and blanks are data
         (["name=héllo wörld"], {"name": "héllo wörld"}),
         ([" a =1"], {" a ": 1}),
-        # upstream silently ignores these
-        (["=x"], {}),
+        # upstream silently ignores these (an empty key is refused: see test_parse_set_errors)
         (["a[0]"], {"a": []}),
         (["a[0"], {}),
         (["a."], {}),
-        ([".a=1"], {}),
     ],
 )
 def test_parse_set(args: list[str], expected: dict[str, Any]) -> None:
@@ -142,11 +140,14 @@ def test_parse_set(args: list[str], expected: dict[str, Any]) -> None:
     ("arg", "message"),
     [
         ("a", 'key "a" has no value'),
+        ("=x", "a key, or a part of a dotted key, is empty"),
+        ("==", "a key, or a part of a dotted key, is empty"),
+        (".a=1", "a key, or a part of a dotted key, is empty"),
         ("a,b=c", 'key "a" has no value (cannot end with ,)'),
         ("a=1,b", 'key "b" has no value'),
         ("a={b,c", "list must terminate with '}'"),
         ("a={b}c", 'key "c" has no value'),
-        ("a.=1", 'key map "a" has no value'),
+        ("a.=1", "a key, or a part of a dotted key, is empty"),
         ("a[x]=1", 'error parsing index: strconv.Atoi: parsing "x": invalid syntax'),
         ("a[]=1", 'error parsing index: strconv.Atoi: parsing "": invalid syntax'),
         ("a[-1]=1", "negative -1 index not allowed"),

@@ -66,11 +66,15 @@ def test_render_example_with_clusters_and_values(capsys: Capture, tmp_path: Path
     assert topology_policy["properties"] == {"namespace": "redis-system", "clusters": ["local", "prod"]}
 
 
-def test_render_json_is_a_list(capsys: Capture) -> None:
+def test_render_json_is_a_kubectl_list(capsys: Capture) -> None:
+    """A `v1` List as kubectl prints several objects, which `kubectl apply -f -` reads."""
     code, out, _ = veladdon(capsys, "render", str(EXAMPLE), "-o", "json")
     assert code == 0
-    objects = json.loads(out)
-    assert [o["kind"] for o in objects][:2] == ["Application", "ConfigMap"]
+    doc = json.loads(out)
+    assert (doc["apiVersion"], doc["kind"], doc["metadata"]) == ("v1", "List", {})
+    assert [o["kind"] for o in doc["items"]][:2] == ["Application", "ConfigMap"]
+    yaml_objects = list(yaml.safe_load_all(veladdon(capsys, "render", str(EXAMPLE))[1]))
+    assert doc["items"] == yaml_objects
 
 
 def test_render_output_is_byte_identical(capsys: Capture) -> None:

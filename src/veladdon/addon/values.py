@@ -248,8 +248,11 @@ class _Parser:
 
 
 def _set(data: dict[str, Any], key: str, value: Any) -> None:
-    if key:  # an empty key is silently ignored upstream
-        data[key] = value
+    # Upstream (Helm strvals) silently drops a value whose key is empty (`=x`, `==`, `.a=1`); a user who
+    # wrote one meant something, so it is refused.
+    if not key:
+        raise _ParseError("a key, or a part of a dotted key, is empty")
+    data[key] = value
 
 
 def _set_index(lst: list[Any], index: int, value: Any) -> list[Any]:

@@ -89,7 +89,9 @@ def render(
             term.info(f"wrote {name}")
         return
     if output is Format.json:
-        term.write(dump_json(objects))
+        # What kubectl prints for several objects, and what `kubectl apply -f -` reads (a bare array
+        # it refuses: "cannot unmarshal array").
+        term.write(dump_json({"apiVersion": "v1", "kind": "List", "items": objects, "metadata": {}}))
     else:
         term.write("---\n".join(dump_yaml(obj) for obj in objects))
 
