@@ -358,3 +358,20 @@ def test_list_arithmetic_renders_before_cue_v0_11_and_is_explained_after(
         'newer CUE does not: use list.Concat([a, b]) (import "list"; see '
         "https://cuelang.org/e/v0.11-list-arithmetic)\n"
     )
+
+
+def test_an_output_dir_that_cannot_be_written_is_one_line(capsys: Capture, tmp_path: Path) -> None:
+    """Not `internal error: PermissionError` (seen with a read-only folder; a folder where the first file
+    should go fails the same way for root too)."""
+    blocked = tmp_path / "out" / "00-application-addon-redis-operator.yaml"
+    blocked.mkdir(parents=True)
+    code, out, err = veladdon(capsys, "render", str(EXAMPLE), "--output-dir", str(tmp_path / "out"))
+    assert (code, out) == (2, "")
+    assert err == (
+        f"Error: cannot write {blocked}: Is a directory (wrote nothing); "
+        "choose a folder you can write with --output-dir\n"
+    )
+    (tmp_path / "file").write_text("")
+    code, _, err = veladdon(capsys, "render", str(EXAMPLE), "--output-dir", str(tmp_path / "file"))
+    assert code == 2
+    assert err.startswith(f"Error: cannot create {tmp_path / 'file'}: File exists")

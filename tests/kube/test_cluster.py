@@ -104,3 +104,22 @@ def test_bad_kubeconfig_and_unknown_context(tmp_path: Path, kube: KubeTarget) ->
     with pytest.raises(ClusterError) as err:
         Cluster.connect(str(kube.kubeconfig), "no-such-context")
     assert "no-such-context" in str(err.value)
+
+
+@pytest.mark.parametrize("drop", [("buildDate",), ("buildDate", "goVersion", "platform", "compiler")])
+def test_a_sparse_version_document_is_read_leniently(
+    kube_emulator: KubeTarget, monkeypatch: pytest.MonkeyPatch, drop: tuple[str, ...]
+) -> None:
+    """Proxies and some distributions leave fields out of /version; the typed client model refused them."""
+    from tests.kubeapi import discovery
+
+    full = discovery.version_doc()
+    monkeypatch.setattr(discovery, "version_doc", lambda: {k: v for k, v in full.items() if k not in drop})
+    with connect(kube_emulator) as cluster:
+        assert cluster.server_version() == "v1.30.0-veladdon-emulator"
+
+
+def test_the_server_version_of_the_real_control_plane(kube: KubeTarget) -> None:
+    with connect(kube) as cluster:
+        version = cluster.server_version()
+    assert version == ("v1.30.0-veladdon-emulator" if kube.is_emulator else "v1.36.3")

@@ -105,7 +105,7 @@ def write_objects(objects: list[dict[str, object]], folder: Path, fmt: str) -> l
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create {folder}: {exc.strerror}", path=folder) from exc
-    written = []
+    written: list[str] = []
     width = max(2, len(str(len(objects))))
     for index, obj in enumerate(objects):
         meta = obj.get("metadata")
@@ -113,7 +113,15 @@ def write_objects(objects: list[dict[str, object]], folder: Path, fmt: str) -> l
         kind = str(obj.get("kind", "object")).lower()
         filename = f"{index:0{width}d}-{kind}-{name}.{fmt}"
         text = dump_json(obj) if fmt == "json" else dump_yaml(obj)
-        (folder / filename).write_text(text, encoding="utf-8")
+        try:
+            (folder / filename).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            done = f"wrote {len(written)} of {len(objects)} files before it" if written else "wrote nothing"
+            raise InputError(
+                f"cannot write {folder / filename}: {exc.strerror} ({done})",
+                path=folder / filename,
+                hint="choose a folder you can write with --output-dir",
+            ) from exc
         written.append(str(folder / filename))
     return written
 

@@ -356,11 +356,23 @@ class Cluster:
         return _plain(result)
 
     def server_version(self) -> str:
-        """The Kubernetes gitVersion (e.g. `v1.29.2`)."""
+        """The Kubernetes gitVersion (e.g. `v1.29.2`), read from `/version` as plain JSON, leniently, as
+        kubectl reads it: the typed `VersionInfo` model refuses a document without `buildDate` or
+        `goVersion`, which proxies and some distributions leave out."""
         from kubernetes import client
 
-        info = self.call(lambda: client.VersionApi(self.api_client).get_code(), what="get /version")
-        return str(info.git_version or "")
+        raw: Any = self.call(
+            lambda: client.VersionApi(self.api_client).get_code(
+                _preload_content=False, _request_timeout=REQUEST_TIMEOUT
+            ),
+            what="get /version",
+        )
+        try:
+            info = json.loads(raw.data)
+        except (ValueError, TypeError, AttributeError):
+            return ""
+        version = info.get("gitVersion") if isinstance(info, dict) else None
+        return version if isinstance(version, str) else ""
 
 
 def _plain(obj: Any) -> dict[str, Any]:
