@@ -326,6 +326,48 @@ def test_unreachable_cluster(capsys: Capture, tmp_path: Path, command: list[str]
     assert len(err.splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "just a string\n",
+            " is not a kubeconfig: it holds a string, not a mapping with clusters, users and contexts",
+        ),
+        (
+            "- a\n- b\n",
+            " is not a kubeconfig: it holds a list, not a mapping with clusters, users and contexts",
+        ),
+        (
+            "apiVersion: v1\nclusters: [\n",
+            ":3 is not valid YAML: expected the node content, but found '<stream end>'",
+        ),
+    ],
+)
+def test_a_kubeconfig_that_is_not_one_says_what_is_wrong_with_which_file(
+    capsys: Capture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, message: str
+) -> None:
+    bad = tmp_path / "kubeconfig"
+    bad.write_text(text)
+    for args, env in ((["--kubeconfig", str(bad)], None), ([], str(bad))):
+        if env:
+            monkeypatch.setenv("KUBECONFIG", env)
+        assert run(["list", *args]) == 5
+        err = capsys.readouterr().err
+        assert err.startswith(f"Error: the kubeconfig {bad}{message}"), err
+        assert len(err.splitlines()) == 1 and "object" not in err
+
+
+def test_a_kubeconfig_variable_naming_a_missing_file_names_it(
+    capsys: Capture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "nope.yaml"))
+    assert run(["list"]) == 5
+    assert capsys.readouterr().err == (
+        f"Error: KUBECONFIG names {tmp_path / 'nope.yaml'}, which does not exist; "
+        "point KUBECONFIG at your kubeconfig, or pass --kubeconfig FILE\n"
+    )
+
+
 def test_bad_kubeconfig_and_unknown_context(capsys: Capture, tmp_path: Path, kube: KubeTarget) -> None:
     bad = tmp_path / "bad"
     bad.write_text("not: [valid")

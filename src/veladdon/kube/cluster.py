@@ -82,13 +82,20 @@ class Cluster:
         from kubernetes import client, config
         from kubernetes.config.config_exception import ConfigException
 
-        path = kubeconfig or os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
+        from_env = os.environ.get("KUBECONFIG")
+        path = kubeconfig or from_env or str(Path.home() / ".kube" / "config")
         first = path.split(os.pathsep)[0]
         use_file = bool(kubeconfig) or Path(first).expanduser().exists()
+        if not kubeconfig and from_env and not use_file:
+            raise ClusterError(
+                f"KUBECONFIG names {first}, which does not exist",
+                hint="point KUBECONFIG at your kubeconfig, or pass --kubeconfig FILE",
+            )
         try:
             if use_file:
                 if kubeconfig and not Path(kubeconfig).expanduser().exists():
                     raise ClusterError(f"kubeconfig {kubeconfig} does not exist", hint="check --kubeconfig")
+                _check_kubeconfig(Path(first).expanduser())
                 configuration = client.Configuration()
                 config.load_kube_config(config_file=path, context=context, client_configuration=configuration)
                 _, active = config.list_kube_config_contexts(config_file=path)
@@ -373,6 +380,29 @@ class Cluster:
             return ""
         version = info.get("gitVersion") if isinstance(info, dict) else None
         return version if isinstance(version, str) else ""
+
+
+def _check_kubeconfig(path: Path) -> None:
+    """What is wrong with a kubeconfig file, in words (the client would say `'str' object does not
+    support item assignment`)."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ClusterError(f"cannot read the kubeconfig {path}: {exc.strerror}", hint="check the file") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ClusterError(
+            f"the kubeconfig {where} is not valid YAML: {problem}", hint="fix the file, or pass --kubeconfig"
+        ) from exc
+    if doc is not None and not isinstance(doc, dict):
+        what = {str: "a string", list: "a list", int: "a number", float: "a number", bool: "a boolean"}
+        raise ClusterError(
+            f"the kubeconfig {path} is not a kubeconfig: it holds {what.get(type(doc), 'a single value')}, "
+            "not a mapping with clusters, users and contexts",
+            hint="point --kubeconfig or KUBECONFIG at a kubeconfig file",
+        )
 
 
 def _plain(obj: Any) -> dict[str, Any]:
