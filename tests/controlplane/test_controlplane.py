@@ -119,3 +119,29 @@ def test_make_controlplane_stops_everything_on_a_signal(tmp_path: Path, signum: 
             proc.kill()
     assert processes_mentioning(data) == []
     assert not Path(data).exists() and not kubeconfig.exists()
+
+
+def test_a_killed_make_controlplane_leaves_no_process(tmp_path: Path) -> None:
+    """SIGKILL gives it no chance to stop its children: they die with it (PR_SET_PDEATHSIG)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.controlplane", "--port", "0", "--kubeconfig", str(tmp_path / "kc")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    data = ""
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "ready" in line, proc.stderr.read() if proc.stderr else ""
+        data = line.split("data in ", 1)[1].split(" ", 1)[0]
+        assert processes_mentioning(data)
+        proc.kill()
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while processes_mentioning(data) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert processes_mentioning(data) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if data:  # nobody was left to remove it
+            shutil.rmtree(data, ignore_errors=True)
