@@ -388,7 +388,9 @@ def _check_kubeconfig(path: Path) -> None:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ClusterError(f"cannot read the kubeconfig {path}: {exc.strerror}", hint="check the file") from exc
+        raise ClusterError(
+            f"cannot read the kubeconfig {path}: {exc.strerror}", hint="check the file"
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
