@@ -80,7 +80,7 @@ class ControlPlane:
         if self.port:
             _check_port_free(self.port)
         else:
-            self.port = _free_port()
+            self.port = free_port()
         self.data = Path(tempfile.mkdtemp(prefix="veladdon-controlplane-"))
         self.token = secrets.token_hex(16)
         try:
@@ -154,7 +154,7 @@ class ControlPlane:
         return child
 
     def _start_etcd(self, binary: Path) -> None:
-        client, peer = _free_port(), _free_port()
+        client, peer = free_port(), free_port()
         self.etcd_url = f"http://127.0.0.1:{client}"
         self._spawn(
             "etcd",
@@ -458,7 +458,7 @@ def _openssl(args: list[str]) -> None:
     subprocess.run([openssl, *args], check=True, capture_output=True)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

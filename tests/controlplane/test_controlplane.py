@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.controlplane import ControlPlane, ControlPlaneError
+from tests.controlplane.controlplane import free_port
 from tests.kubeapi.fixtures import SharedControlPlane, controlplane_available
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,9 +88,7 @@ def test_etcd_dying_is_reported_not_waited_for(tmp_path: Path) -> None:
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_make_controlplane_stops_everything_on_a_signal(tmp_path: Path, signum: int) -> None:
     kubeconfig = tmp_path / "kubeconfig"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.controlplane", "--port", str(port), "--kubeconfig", str(kubeconfig)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
