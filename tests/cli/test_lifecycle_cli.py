@@ -309,7 +309,10 @@ def test_status_json_and_yaml(capsys: Capture, kube: KubeTarget, cluster: Cluste
 def test_status_of_an_unknown_addon(capsys: Capture, kube: KubeTarget, cluster: Cluster) -> None:
     code, out, err = veladdon(capsys, kube, "status", "nope")
     assert (code, out) == (1, "")
-    assert err.startswith("Error: addon 'nope' not found in cluster")
+    assert err == (
+        "Error: addon 'nope' is not enabled: no Application addon-nope in namespace vela-system; "
+        "`veladdon list` shows the enabled addons\n"
+    )
     assert len(err.splitlines()) == 1
 
 

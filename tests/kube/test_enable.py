@@ -14,6 +14,7 @@ from tests.conftest import EXAMPLE
 from tests.kubeapi.fixtures import KubeTarget, wait_for
 from veladdon.cli.main import run
 from veladdon.cue.evaluator import Evaluator
+from veladdon.kube.addons import AddonNotEnabled
 from veladdon.kube.cluster import Cluster
 from veladdon.kube.diff import diff_addon
 from veladdon.kube.enable import (
@@ -119,8 +120,13 @@ def test_upgrade_merges_stored_parameters(cluster: Cluster, evaluator: Evaluator
 
 
 def test_upgrade_of_an_addon_not_enabled(cluster: Cluster, evaluator: Evaluator) -> None:
-    with pytest.raises(Exception, match="is not enabled"):
+    with pytest.raises(AddonNotEnabled) as info:
         enable(cluster, EXAMPLE, EnableOptions(upgrade=True), evaluator=evaluator)
+    assert info.value.exit_code == 1
+    assert info.value.one_line() == (
+        "addon 'redis-operator' is not enabled: no Application addon-redis-operator in namespace "
+        f"vela-system; enable it first: `veladdon enable {EXAMPLE}`"
+    )
 
 
 def test_diff_before_and_after(cluster: Cluster, evaluator: Evaluator) -> None:

@@ -9,9 +9,9 @@ import pytest
 
 from tests.kube.test_disable import install_addon
 from tests.kubeapi.fixtures import KubeTarget
+from veladdon.kube.addons import AddonNotEnabled
 from veladdon.kube.cluster import APP_API_VERSION, Cluster
 from veladdon.kube.status import (
-    AddonNotFound,
     addon_status,
     list_addons,
     mask_values,
@@ -193,9 +193,9 @@ def test_mask_values_keeps_keys_only() -> None:
 
 
 def test_unknown_addon(cluster: Cluster) -> None:
-    with pytest.raises(AddonNotFound) as err:
+    with pytest.raises(AddonNotEnabled) as err:
         addon_status(cluster, "nope", NS)
-    assert str(err.value).startswith("addon 'nope' not found in cluster")
+    assert str(err.value).startswith("addon 'nope' is not enabled")
     assert err.value.exit_code == 1
 
 

@@ -108,7 +108,7 @@ def test_registry_list_get_delete(
     assert out == "Successfully delete an addon registry gh\n"
     assert cluster.get("v1", "Secret", "addon-registry-gh", "vela-system") is None
     code, _, err = veladdon(capsys, kube, "registry", "get", "gh")
-    assert code == 2 and 'Registry.addons.kubevela.io "gh" not found' in err
+    assert code == 1 and 'Registry.addons.kubevela.io "gh" not found' in err
 
 
 def test_registry_add_checks_the_endpoint(
@@ -124,7 +124,7 @@ def test_registry_add_checks_the_endpoint(
 
 def test_unknown_name_without_registries(capsys: Capture, kube: KubeTarget, cluster: Cluster) -> None:
     code, _, err = veladdon(capsys, kube, "enable", "no-such-addon")
-    assert code == 2
+    assert code == 1
     assert "no addon registry" in err
     code, _, err = veladdon(capsys, kube, "enable", "./no-such-folder")
     assert code == 2
@@ -153,7 +153,7 @@ def test_list_with_registries(
     assert [a["name"] for a in data["addons"]] == ["base"]
     assert {a["name"]: a["versions"] for a in data["available"]}["app"] == ["2.0.0-beta.1", "1.1.0", "1.0.0"]
     code, _, err = veladdon(capsys, kube, "list", "--registry", "nope")
-    assert code == 2 and "specified registry nope not exist" in err
+    assert code == 1 and "specified registry nope not exist" in err
 
 
 def test_enable_from_a_self_signed_registry(

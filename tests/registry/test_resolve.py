@@ -19,6 +19,7 @@ from veladdon.registry import (
     ClusterVersions,
     Registries,
     RegistryError,
+    RegistryNotConfigured,
     RegistrySpec,
     VersionUnavailableError,
     list_available,
@@ -122,7 +123,7 @@ def test_version_errors_are_not_ignored(registries: dict[str, Any]) -> None:
     assert "a-broken" in (info.value.hint or "")
     with pytest.raises(AddonNotFoundError, match=r"not found in registry main"):
         regs.resolve("main/extra")
-    with pytest.raises(InputError, match=r"specified registry nope not exist"):
+    with pytest.raises(RegistryNotConfigured, match=r"specified registry nope not exist"):
         regs.resolve("nope/app")
     with pytest.raises(RegistryError, match=r"every registry asked failed"):
         regs.resolve("a-broken/app")

@@ -45,8 +45,9 @@ class VersionError(InputError):
     """A version or constraint that cannot be parsed (a bad flag or a bad metadata.yaml: exit 2)."""
 
 
-class VersionNotFoundError(VersionError):
-    """The requested version is not among those a registry offers."""
+class VersionNotFoundError(VeladdonError):
+    """The requested version is not among those a registry offers (exit 1, as an addon no registry
+    has: the request is well formed, the registry just lacks it)."""
 
 
 class DependencyError(VeladdonError):

@@ -115,7 +115,11 @@ def run(argv: list[str] | None = None) -> int:
             sys.stderr.write("Error: aborted\n")
             return int(ExitCode.INTERRUPTED)
         if "ClickException" in names:
-            exc.show()  # type: ignore[attr-defined]
+            # One line, as every other error: click's usage banner would make it four.
+            message = " ".join(str(exc.format_message()).split()).rstrip(".")  # type: ignore[attr-defined]
+            context = getattr(exc, "ctx", None)
+            where = f"; see `{context.command_path} --help`" if context is not None else ""
+            sys.stderr.write(f"Error: {message}{where}\n")
             return int(ExitCode.USAGE)
         if debug:
             traceback.print_exc()
@@ -124,6 +128,10 @@ def run(argv: list[str] | None = None) -> int:
             "and run with --debug for a traceback\n"
         )
         return int(ExitCode.FAILED)
+    if rc == ExitCode.INTERRUPTED:
+        # Typer turns Ctrl-C into a silent `Exit(130)` before our `except KeyboardInterrupt` sees it;
+        # a command that says what it did and did not do raises its own VeladdonError instead.
+        sys.stderr.write("Error: interrupted\n")
     return rc if isinstance(rc, int) else int(ExitCode.OK)
 
 

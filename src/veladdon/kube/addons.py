@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from veladdon.errors import VeladdonError
 from veladdon.kube.cluster import APP_API_VERSION, Cluster
 
 APP_PREFIX = "addon-"
@@ -75,6 +76,25 @@ def find_app(cluster: Cluster, addon: str, namespace: str) -> dict[str, Any] | N
         legacy = cluster.get(APP_API_VERSION, "Application", addon, namespace)
         if legacy is not None and (legacy.get("metadata", {}).get("labels") or {}).get(LABEL_NAME):
             return legacy
+    return app
+
+
+class AddonNotEnabled(VeladdonError):
+    """The addon has no Application in the cluster (never enabled, or disabled): one message and one
+    exit code (1, as kubectl's NotFound) for `status`, `disable`, `upgrade` and `diff --upgrade` alike."""
+
+    def __init__(self, addon: str, namespace: str, *, hint: str | None = None) -> None:
+        super().__init__(
+            f"addon '{addon}' is not enabled: no Application addon-{addon} in namespace {namespace}",
+            hint=hint or "`veladdon list` shows the enabled addons",
+        )
+
+
+def require_app(cluster: Cluster, addon: str, namespace: str, *, hint: str | None = None) -> dict[str, Any]:
+    """find_app, or AddonNotEnabled."""
+    app = find_app(cluster, addon, namespace)
+    if app is None:
+        raise AddonNotEnabled(addon, namespace, hint=hint)
     return app
 
 

@@ -11,12 +11,11 @@ import copy
 from typing import Any
 
 from veladdon.cue.evaluator import Evaluator
-from veladdon.errors import InputError
 from veladdon.kube.addons import installed_addons
 from veladdon.kube.cluster import Cluster
 from veladdon.kube.enable import EnableOptions, EnableReport, Reporter, enable, vela_core_version
 from veladdon.kube.registries import list_registries
-from veladdon.registry import ClusterVersions, Registries
+from veladdon.registry import AddonNotFoundError, ClusterVersions, Registries, RegistryNotConfigured
 
 
 def looks_like_name(text: str) -> bool:
@@ -37,7 +36,7 @@ def enable_from_registry(
     ns = options.system_namespace
     specs, warnings = list_registries(cluster, ns)
     if not specs:
-        raise InputError(
+        raise AddonNotFoundError(
             f"{ref} is not a folder, and the cluster has no addon registry to find it in",
             hint="give an addon folder, or add a registry with `veladdon registry add`",
         )
@@ -86,9 +85,7 @@ def available_addons(
 
     specs, warnings = list_registries(cluster, namespace)
     if registry is not None and registry not in {s.name for s in specs}:
-        raise InputError(
-            f"specified registry {registry} not exist", hint="`veladdon registry list` shows them"
-        )
+        raise RegistryNotConfigured(f"specified registry {registry} not exist")
     listing = Registries(specs, refresh=refresh).list_available(registry)
     enabled = {a.name: a for a in list_addons(cluster, namespace).addons}
     rows = []

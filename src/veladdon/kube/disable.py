@@ -20,10 +20,11 @@ from veladdon.kube.addons import (
     DEFINITION_KINDS,
     LABEL_NAME,
     LABEL_REGISTRY,
+    AddonNotEnabled,
     ObjectRef,
     definitions_of,
-    find_app,
     recorded_objects,
+    require_app,
     secret_name,
 )
 from veladdon.kube.cluster import APP_API_VERSION, Cluster, NotFound
@@ -39,10 +40,6 @@ COLLECT = "collect"  # garbage collection removes it once the Application is gon
 DELETE = "delete"  # veladdon deletes it: garbage collection cannot reach it
 KEEP = "keep"  # left in place (the reason says why)
 GONE = "gone"  # already absent
-
-
-class AddonNotEnabled(VeladdonError):
-    """No Application for the addon: there is nothing to disable."""
 
 
 class AddonInUse(VeladdonError):
@@ -164,12 +161,7 @@ def plan_disable(
 ) -> DisablePlan:
     """Reads only. Raises AddonNotEnabled, or AddonInUse unless `force` (then the users are in the plan)."""
     cluster.require_kubevela()
-    app = find_app(cluster, addon, namespace)
-    if app is None:
-        raise AddonNotEnabled(
-            f"addon '{addon}' is not enabled: no Application addon-{addon} in namespace {namespace}",
-            hint="`veladdon list` shows the enabled addons",
-        )
+    app = require_app(cluster, addon, namespace)
     meta = app.get("metadata", {})
     app_ref = ObjectRef(
         APP_API_VERSION, "Application", meta.get("name", ""), meta.get("namespace", namespace)

@@ -31,6 +31,7 @@ from veladdon.kube.addons import (
     NOTES_ANNOTATION,
     OBJECTS_ANNOTATION,
     PUBLISH_VERSION,
+    AddonNotEnabled,
     ObjectRef,
     args_from_secret,
     encode_objects,
@@ -163,10 +164,7 @@ def enable(
     ns = options.system_namespace
     existing = find_app(cluster, name, ns)
     if options.upgrade and existing is None:
-        raise InputError(
-            f"addon {name} is not enabled in the cluster {cluster.label}",
-            hint=f"use `veladdon enable {path}`",
-        )
+        raise AddonNotEnabled(name, ns, hint=f"enable it first: `veladdon enable {path}`")
 
     live = LiveObjects(cluster)
     args = dict(options.args)

@@ -11,7 +11,7 @@ from typing import Any
 
 from veladdon.errors import InputError
 from veladdon.kube.cluster import Cluster
-from veladdon.registry import RegistryError, RegistrySpec
+from veladdon.registry import RegistryError, RegistryNotConfigured, RegistrySpec
 from veladdon.registry.model import GitSource
 
 CONFIGMAP = "vela-addon-registry"
@@ -80,9 +80,7 @@ def get_registry(cluster: Cluster, namespace: str, name: str) -> RegistrySpec:
     for spec in specs:
         if spec.name == name:
             return spec
-    raise InputError(
-        f'Registry.addons.kubevela.io "{name}" not found', hint="`veladdon registry list` shows them"
-    )
+    raise RegistryNotConfigured(f'Registry.addons.kubevela.io "{name}" not found')
 
 
 def save_registry(cluster: Cluster, namespace: str, spec: RegistrySpec, *, must_exist: bool = False) -> None:
@@ -90,7 +88,7 @@ def save_registry(cluster: Cluster, namespace: str, spec: RegistrySpec, *, must_
     cm = _configmap(cluster, namespace)
     entries = _entries(cm)
     if must_exist and spec.name not in entries:
-        raise InputError(f"addon registry {spec.name} not exist", hint="add it with `veladdon registry add`")
+        raise RegistryNotConfigured(f"addon registry {spec.name} not exist")
     body = spec.to_json()
     for kind in ("git", "gitee", "gitlab"):
         block = body.get(kind)

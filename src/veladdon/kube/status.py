@@ -11,25 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from veladdon.errors import VeladdonError
 from veladdon.kube.addons import (
     LABEL_NAME,
     LABEL_REGISTRY,
     LABEL_VERSION,
     NOTES_ANNOTATION,
     definitions_of,
-    find_app,
     phase,
+    require_app,
     stored_args,
 )
 from veladdon.kube.cluster import APP_API_VERSION, Cluster
 from veladdon.render.notes import MASK
 
 LOCAL_CLUSTER = "local"
-
-
-class AddonNotFound(VeladdonError):
-    """The addon has no Application in the cluster (disabled, or never enabled)."""
 
 
 @dataclass(frozen=True)
@@ -193,15 +188,9 @@ def list_addons(cluster: Cluster, namespace: str) -> AddonList:
 
 def addon_status(cluster: Cluster, addon: str, namespace: str, *, show_secrets: bool = False) -> AddonStatus:
     """Spec §8.1 plus what a user needs to see why an addon is stuck: component health, the workflow
-    and its failing step, and the NOTES `enable` stored. AddonNotFound when it is not enabled."""
+    and its failing step, and the NOTES `enable` stored. AddonNotEnabled when it is not enabled."""
     cluster.require_kubevela()
-    app = find_app(cluster, addon, namespace)
-    if app is None:
-        raise AddonNotFound(
-            f"addon '{addon}' not found in cluster",
-            hint=f"no Application addon-{addon} in namespace {namespace}; `veladdon list` shows the enabled "
-            "addons",
-        )
+    app = require_app(cluster, addon, namespace)
     meta = app.get("metadata", {})
     labels = meta.get("labels") or {}
     status = app.get("status") or {}
@@ -312,7 +301,6 @@ def _sorted_definitions(app: dict[str, Any]) -> dict[str, list[str]]:
 
 __all__ = [
     "AddonList",
-    "AddonNotFound",
     "AddonStatus",
     "AddonSummary",
     "ComponentHealth",

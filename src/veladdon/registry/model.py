@@ -25,12 +25,22 @@ class RegistryError(VeladdonError):
     """A registry that cannot serve: unreachable, refusing us, or publishing a broken index (exit 1)."""
 
 
+class RegistryNotConfigured(VeladdonError):
+    """A registry name the cluster does not know (exit 1, as any named thing that is not there)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(
+            message, hint="`veladdon registry list` shows them; `veladdon registry add` adds one"
+        )
+
+
 class AddonNotFoundError(VeladdonError):
     """No registry (of those asked) has the addon (exit 1): upstream's `addon not exist`."""
 
 
-class VersionUnavailableError(InputError):
-    """`--version` asks for something a registry cannot honour (exit 2), never silently ignored."""
+class VersionUnavailableError(VeladdonError):
+    """`--version` asks for something a registry cannot honour (exit 1, as a version it lacks), never
+    silently ignored."""
 
 
 @dataclass(frozen=True)
@@ -244,6 +254,7 @@ __all__ = [
     "LocalSource",
     "OssSource",
     "RegistryError",
+    "RegistryNotConfigured",
     "RegistrySpec",
     "RegistryWarning",
     "ResolvedAddon",

@@ -35,6 +35,7 @@ from veladdon.registry.model import (
     AvailableAddon,
     ClusterVersions,
     RegistryError,
+    RegistryNotConfigured,
     RegistrySpec,
     RegistryWarning,
     ResolvedAddon,
@@ -138,7 +139,7 @@ class Registries:
         for s in self.specs:
             if s.name == name:
                 return s
-        raise InputError(f"specified registry {name} not exist", hint="`veladdon registry list` shows them")
+        raise RegistryNotConfigured(f"specified registry {name} not exist")
 
     def open(self, name: str) -> Registry:
         """The reader of registry `name`; RegistryError (remembered) when it cannot be opened."""
@@ -224,7 +225,7 @@ class Registries:
         candidates = [parsed.registry] if parsed.registry else self.order(prefer)
         if parsed.registry:
             self.spec(parsed.registry)
-        version_error: InputError | None = None
+        version_error: VeladdonError | None = None
         failures: list[RegistryWarning] = []
         for name in candidates:
             try:
