@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 
 
 Clusters = Annotated[
-    str | None, typer.Option("-c", "--clusters", help="Clusters to install to: `a,b` or `{a,b}`.")
+    str | None,
+    typer.Option("-c", "--clusters", metavar="CLUSTERS", help="Clusters to install to: `a,b` or `{a,b}`."),
 ]
 Override = Annotated[
     bool, typer.Option("--override-definitions", help="Take over definitions that already exist.")
@@ -30,7 +31,7 @@ SkipVersion = Annotated[
     ),
 ]
 Wait = Annotated[bool, typer.Option("--wait/--no-wait", help="Wait until the addon's Application runs.")]
-Timeout = Annotated[str, typer.Option("--timeout", help="How long to wait: 30s, 5m, 1h.")]
+Timeout = Annotated[str, typer.Option("--timeout", metavar="DURATION", help="How long to wait: 30s, 5m, 1h.")]
 ForceConflicts = Annotated[
     bool, typer.Option("--force-conflicts", help="Take over fields another manager changed.")
 ]
@@ -39,7 +40,10 @@ ResetValues = Annotated[
 ]
 Yes = Annotated[bool, typer.Option("-y", "--yes", help="Answer yes to every question.")]
 RegistryVersion = Annotated[
-    str | None, typer.Option("--version", help="For an addon from a registry: the version to install.")
+    str | None,
+    typer.Option(
+        "--version", metavar="VERSION", help="For an addon from a registry: the version to install."
+    ),
 ]
 Refresh = Annotated[bool, typer.Option("--refresh", help="Re-fetch registry indexes now.")]
 

@@ -198,7 +198,8 @@ def list_addons(
     ctx: typer.Context,
     output: Output = OutputFormat.table,
     registry: Annotated[
-        str | None, typer.Option("-r", "--registry", help="Also list what this registry offers.")
+        str | None,
+        typer.Option("-r", "--registry", metavar="NAME", help="Also list what this registry offers."),
     ] = None,
     available: Annotated[
         bool, typer.Option("--available", help="Also list what every registry offers.")

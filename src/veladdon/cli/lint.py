@@ -52,7 +52,7 @@ def lint(
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", help="Addons linted in parallel (default: CPU count)."),
+        typer.Option("--jobs", "-j", metavar="N", help="Addons linted in parallel (default: CPU count)."),
     ] = None,
     kube_version: Annotated[
         str | None,

@@ -11,6 +11,7 @@ import typer
 
 from veladdon import __version__
 from veladdon.cli.console import Terminal
+from veladdon.cli.help import Group
 from veladdon.errors import ExitCode, VeladdonError
 
 app = typer.Typer(
@@ -19,6 +20,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    cls=Group,
+    rich_markup_mode=None,  # click's help: option names never cut (veladdon.cli.help)
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

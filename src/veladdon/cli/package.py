@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from veladdon.cli.console import Terminal, color_wanted
+from veladdon.cli.help import Group
 
 
 def register(app: typer.Typer) -> None:
@@ -17,6 +18,8 @@ def register(app: typer.Typer) -> None:
         name="repo",
         help="Build the index of a Helm-style addon registry.",
         no_args_is_help=True,
+        cls=Group,
+        rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     repo.command(name="index")(index)

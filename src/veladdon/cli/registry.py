@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from veladdon.cli.console import Terminal
+from veladdon.cli.help import Group
 from veladdon.cli.options import Context, Kubeconfig, Output, OutputFormat, plain_table
 from veladdon.errors import InputError
 
@@ -16,7 +17,11 @@ if TYPE_CHECKING:
     from veladdon.registry import RegistrySpec
 
 registry_app = typer.Typer(
-    name="registry", help="Manage addon registries (stored in the cluster).", no_args_is_help=True
+    name="registry",
+    help="Manage addon registries (stored in the cluster).",
+    no_args_is_help=True,
+    cls=Group,
+    rich_markup_mode=None,
 )
 
 
@@ -34,20 +39,30 @@ def register(app: typer.Typer) -> None:
 
 
 Endpoint = Annotated[
-    str | None, typer.Option("--endpoint", help="The registry URL (a folder for --type local).")
+    str | None,
+    typer.Option("--endpoint", metavar="URL", help="The registry URL (a folder for --type local)."),
 ]
 TypeOpt = Annotated[Kind, typer.Option("--type", help="helm, local, git, gitee, gitlab or OSS.")]
-Username = Annotated[str, typer.Option("--username", help="Helm: basic-auth user.")]
-Password = Annotated[str, typer.Option("--password", help="Helm: basic-auth password.")]
+Username = Annotated[str, typer.Option("--username", metavar="USER", help="Helm: basic-auth user.")]
+Password = Annotated[str, typer.Option("--password", metavar="PASSWORD", help="Helm: basic-auth password.")]
 Insecure = Annotated[
     bool,
     typer.Option("--insecure-skip-tls", "--insecureSkipTLS", help="Helm: do not verify TLS certificates."),
 ]
-CaFile = Annotated[str, typer.Option("--ca-file", help="Helm: a CA bundle for a private registry.")]
-PathOpt = Annotated[str, typer.Option("--path", help="git/gitee/gitlab/OSS: the folder of addons.")]
-Token = Annotated[str, typer.Option("--git-token", "--gitToken", help="git/gitee/gitlab: an access token.")]
-Repo = Annotated[str, typer.Option("--gitlab-repo-name", "--gitlabRepoName", help="gitlab: the repository.")]
-Bucket = Annotated[str, typer.Option("--bucket", help="OSS: the bucket.")]
+CaFile = Annotated[
+    str, typer.Option("--ca-file", metavar="FILE", help="Helm: a CA bundle for a private registry.")
+]
+PathOpt = Annotated[
+    str, typer.Option("--path", metavar="PATH", help="git/gitee/gitlab/OSS: the folder of addons.")
+]
+Token = Annotated[
+    str, typer.Option("--git-token", "--gitToken", metavar="TOKEN", help="git/gitee/gitlab: an access token.")
+]
+Repo = Annotated[
+    str,
+    typer.Option("--gitlab-repo-name", "--gitlabRepoName", metavar="REPO", help="gitlab: the repository."),
+]
+Bucket = Annotated[str, typer.Option("--bucket", metavar="BUCKET", help="OSS: the bucket.")]
 
 
 def _spec(

@@ -29,7 +29,8 @@ def render(
     values_files: ValuesFiles = None,
     output: Annotated[Format, typer.Option("-o", "--output", help="Output format.")] = Format.yaml,
     output_dir: Annotated[
-        Path | None, typer.Option("--output-dir", help="Write one file per object into this folder.")
+        Path | None,
+        typer.Option("--output-dir", metavar="DIR", help="Write one file per object into this folder."),
     ] = None,
     notes: Annotated[
         bool, typer.Option("--notes", help="Print the rendered NOTES.cue instead of the objects.")
