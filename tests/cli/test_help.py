@@ -52,6 +52,7 @@ def test_help_shows_option_names_whole_and_flags_without_metavar(
         monkeypatch.setenv("COLUMNS", columns)
     out = _help(capsys, path)
     assert "…" not in out
+    assert not re.search(r"\w-$", out, re.MULTILINE), out  # no word broken at a hyphen (--list-/rules)
     assert not re.search(r"<bool>|BOOLEAN|<str>|<int>|<path>", out, re.IGNORECASE), out
     if columns is not None:
         assert max(len(line) for line in out.splitlines()) <= int(columns), out

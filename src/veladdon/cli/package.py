@@ -62,7 +62,7 @@ def package(
             sys.stderr.write(format_report(report, fmt, color=color))
 
     result = package_addon(path, destination, on_report=show)
-    term.write(f"Successfully package addon to: {result.path}\n")
+    term.write(f"Addon {result.name} packaged successfully: {result.path}\n")
 
 
 def index(
@@ -82,10 +82,11 @@ def index(
     (addon.name, system.vela, system.kubernetes) readers use. Timestamps come from the packages, an
     index given to --merge, or $SOURCE_DATE_EPOCH, never from the clock."""
     from veladdon.registry.index import write_index
+    from veladdon.wording import plural
 
     term: Terminal = ctx.obj
     result = write_index(directory, url=url, merge=merge)
-    term.info(f"wrote {result.path}: {result.charts} addons, {result.versions} packages")
+    term.info(f"wrote {result.path}: {plural(result.charts, 'addon')}, {plural(result.versions, 'package')}")
 
 
 __all__ = ["register"]
