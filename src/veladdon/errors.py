@@ -56,6 +56,8 @@ class VeladdonError(Exception):
         if self.location and self.location not in text:
             text = f"{self.location}: {text}"
         if self.hint:
+            if text.endswith(".") and not text.endswith("..."):
+                text = text[:-1]  # a message that is a sentence: no `.;`
             text += f"; {self.hint}"
         return text
 

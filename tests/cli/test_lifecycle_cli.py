@@ -55,9 +55,8 @@ def test_disable_refused_while_in_use(capsys: Capture, kube: KubeTarget, cluster
     assert code == 1
     assert out == ""
     assert err == (
-        f"Error: this addon is being used by: {ns}/app-0, {ns}/app-1, {ns}/app-2, and other 2 more "
-        "applications. Please delete all of them before removing.; delete them first, or pass --force "
-        "to disable anyway\n"
+        f"Error: addon example is used by Applications {ns}/app-0, {ns}/app-1, {ns}/app-2 and 2 more; "
+        "delete them first, or pass --force to disable anyway\n"
     )
     assert exists(cluster, "Application", "addon-example")
 
@@ -67,7 +66,7 @@ def test_disable_force_removes_everything(capsys: Capture, kube: KubeTarget, clu
     user_app(cluster, kube.namespace(), "user", {"components": [{"name": "c", "type": "example-comp"}]})
     code, out, err = veladdon(capsys, kube, "disable", "example", "--force", "--timeout", "10s")
     assert code == 0, err
-    assert out == "Successfully disable addon:example\n"
+    assert out == "Addon example disabled successfully.\n"
     assert "disabling anyway (--force)" in err
     assert "deleted Namespace example-system" in err
     for kind, name, ns in [
@@ -83,7 +82,7 @@ def test_disable_force_removes_everything(capsys: Capture, kube: KubeTarget, clu
 def test_uninstall_alias(capsys: Capture, kube: KubeTarget, cluster: Cluster) -> None:
     install_addon(cluster)
     code, out, _ = veladdon(capsys, kube, "uninstall", "example")
-    assert (code, out) == (0, "Successfully disable addon:example\n")
+    assert (code, out) == (0, "Addon example disabled successfully.\n")
 
 
 def test_disable_dry_run(capsys: Capture, kube: KubeTarget, cluster: Cluster) -> None:
@@ -101,7 +100,7 @@ def test_disable_dry_run(capsys: Capture, kube: KubeTarget, cluster: Cluster) ->
     assert any("keep     Namespace shared-ns" in line for line in lines)
     assert all(line == line.rstrip() for line in lines)
     assert "dry run (client): nothing was deleted" in err
-    assert "Successfully" not in out
+    assert "successfully" not in out
     assert exists(cluster, "Application", "addon-example")
     # --dry-run=server: the API server sees the deletes (dryRun=All) and changes nothing.
     before = len(kube.requests)
@@ -135,7 +134,20 @@ def test_disable_prompt_on_a_terminal(
     assert exists(cluster, "Application", "addon-example")
     monkeypatch.setattr(sys, "stdin", io.StringIO("Yes\n"))
     code, out, err = veladdon(capsys, kube, "disable", "example")
-    assert (code, out) == (0, "Successfully disable addon:example\n")
+    assert (code, out) == (0, "Addon example disabled successfully.\n")
+
+
+def test_disable_prompt_counts_in_the_singular(
+    capsys: Capture, kube: KubeTarget, cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_addon(cluster, extra=[namespace_obj("example-system")], adopted=[namespace_obj("shared-ns")])
+    monkeypatch.setattr(lifecycle, "_interactive", lambda: True)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("n\n"))
+    code, _, err = veladdon(capsys, kube, "disable", "example")
+    assert code == 1
+    assert "owned objects removed by garbage collection, 1 object veladdon deletes itself; " in err
+    assert "; 1 object is kept (`--dry-run` lists them)." in err
+    assert "(s)" not in err
 
 
 def test_no_prompt_with_yes_or_without_a_terminal(

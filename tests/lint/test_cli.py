@@ -103,6 +103,14 @@ def test_sarif_to_output_file(capsys: Capture, tmp_path: Path) -> None:
     assert {r["ruleId"] for r in doc["runs"][0]["results"]} == {"CU01", "CU02"}
 
 
+def test_output_file_summary_counts_in_the_singular(capsys: Capture, tmp_path: Path) -> None:
+    target = tmp_path / "lint.txt"
+    code, out, err = veladdon(capsys, "lint", str(CLEAN), "--output-file", str(target))
+    assert (code, out) == (0, "")
+    assert err == f"0 errors, 0 warnings, 0 infos in 1 addon: {target}\n"
+    assert target.read_text().endswith("\n0 errors, 0 warnings, 0 infos in 1 addon\n")
+
+
 def test_warm_run_comes_from_the_cache(tmp_path: Path, lint_evaluator: Evaluator) -> None:
     addon = tmp_path / CLEAN.name
     shutil.copytree(CLEAN, addon)
@@ -174,7 +182,7 @@ def test_since_requires_a_version_bump(repo: Path, lint_evaluator: Evaluator) ->
     (addon / "resources" / "new.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: n\n")
     found = run_lint([addon], lint_evaluator, select=["VB01"], since="HEAD").findings
     assert [(f.rule, Path(f.file).name, f.line) for f in found] == [("VB01", "metadata.yaml", 2)]
-    assert "2 file(s) changed since HEAD but version is still 1.0.0" in found[0].message
+    assert "2 files changed since HEAD but version is still 1.0.0" in found[0].message
     meta = addon / "metadata.yaml"
     meta.write_text(meta.read_text().replace("version: 1.0.0", "version: 1.0.1"))
     assert run_lint([addon], lint_evaluator, select=["VB01"], since="HEAD").findings == []

@@ -36,11 +36,11 @@ def test_package_then_index(capsys: Capture, tmp_path: Path) -> None:
     folder = write_addon(tmp_path / "src", "demo", "1.0.0")
     code, out, err = veladdon(capsys, "package", str(folder), "-d", str(tmp_path / "repo"))
     assert code == 0, err
-    assert out == f"Successfully package addon to: {tmp_path / 'repo' / 'demo-1.0.0.tgz'}\n"
+    assert out == f"Addon demo packaged successfully: {tmp_path / 'repo' / 'demo-1.0.0.tgz'}\n"
     code, out, err = veladdon(capsys, "repo", "index", str(tmp_path / "repo"), "--url", "https://x.test/a")
     assert code == 0, err
     assert out == ""
-    assert "1 addons, 1 packages" in err
+    assert ": 1 addon, 1 package" in err
     doc = yaml.safe_load((tmp_path / "repo" / "index.yaml").read_text())
     assert doc["entries"]["demo"][0]["urls"] == ["https://x.test/a/demo-1.0.0.tgz"]
 

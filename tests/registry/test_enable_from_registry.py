@@ -45,7 +45,7 @@ def test_enable_with_dependency_while_another_registry_fails(
         "--username", USER, "--password", PASSWORD,
     )  # fmt: skip
     assert code == 0, err
-    assert out == "Successfully add an addon registry main\n"
+    assert out == "Registry main added successfully.\n"
 
     code, out, err = veladdon(capsys, kube, "enable", "app", "--no-wait")
     assert code == 0, err
@@ -99,13 +99,15 @@ def test_registry_list_get_delete(
     code, out, _ = veladdon(capsys, kube, "registry", "list")
     assert code == 0
     rows = [line.split() for line in out.splitlines()]
-    assert rows[0] == ["Name", "Type", "URL"]
+    assert rows[0] == ["NAME", "TYPE", "URL"]  # UPPER CASE, as `list` and kubectl
     assert rows[1] == ["folder", "local", str(tmp_path)]
     assert rows[2] == ["gh", "git", "https://github.com/o/r/tree/master/addons"]
+    code, out, _ = veladdon(capsys, kube, "registry", "get", "gh")
+    assert [line.split() for line in out.splitlines()] == [rows[0], rows[2]]
     code, out, _ = veladdon(capsys, kube, "registry", "get", "gh", "-o", "json")
     assert '"token": "***"' in out
     code, out, _ = veladdon(capsys, kube, "registry", "delete", "gh")
-    assert out == "Successfully delete an addon registry gh\n"
+    assert out == "Registry gh deleted successfully.\n"
     assert cluster.get("v1", "Secret", "addon-registry-gh", "vela-system") is None
     code, _, err = veladdon(capsys, kube, "registry", "get", "gh")
     assert code == 1 and 'Registry.addons.kubevela.io "gh" not found' in err

@@ -9,7 +9,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from veladdon.cli.console import Terminal
-from veladdon.cli.options import Context, DryRun, Kubeconfig, SetArgs, Values, ValuesFiles, parse_duration
+from veladdon.cli.options import (
+    Context,
+    DryRun,
+    Kubeconfig,
+    Output,
+    OutputFormat,
+    SetArgs,
+    Values,
+    ValuesFiles,
+    parse_duration,
+)
 from veladdon.errors import ExitCode, InputError
 
 if TYPE_CHECKING:
@@ -18,7 +28,8 @@ if TYPE_CHECKING:
 
 
 Clusters = Annotated[
-    str | None, typer.Option("-c", "--clusters", help="Clusters to install to: `a,b` or `{a,b}`.")
+    str | None,
+    typer.Option("-c", "--clusters", metavar="CLUSTERS", help="Clusters to install to: `a,b` or `{a,b}`."),
 ]
 Override = Annotated[
     bool, typer.Option("--override-definitions", help="Take over definitions that already exist.")
@@ -30,7 +41,7 @@ SkipVersion = Annotated[
     ),
 ]
 Wait = Annotated[bool, typer.Option("--wait/--no-wait", help="Wait until the addon's Application runs.")]
-Timeout = Annotated[str, typer.Option("--timeout", help="How long to wait: 30s, 5m, 1h.")]
+Timeout = Annotated[str, typer.Option("--timeout", metavar="DURATION", help="How long to wait: 30s, 5m, 1h.")]
 ForceConflicts = Annotated[
     bool, typer.Option("--force-conflicts", help="Take over fields another manager changed.")
 ]
@@ -39,9 +50,16 @@ ResetValues = Annotated[
 ]
 Yes = Annotated[bool, typer.Option("-y", "--yes", help="Answer yes to every question.")]
 RegistryVersion = Annotated[
-    str | None, typer.Option("--version", help="For an addon from a registry: the version to install.")
+    str | None,
+    typer.Option(
+        "--version", metavar="VERSION", help="For an addon from a registry: the version to install."
+    ),
 ]
 Refresh = Annotated[bool, typer.Option("--refresh", help="Re-fetch registry indexes now.")]
+DryRunOpt = Annotated[
+    DryRun | None,
+    typer.Option("--dry-run", help="client: print what would be applied; server: ask the API server."),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -106,10 +124,7 @@ def enable_cmd(
     clusters: Clusters = None,
     override_definitions: Override = False,
     skip_version_validating: SkipVersion = False,
-    dry_run: Annotated[
-        DryRun | None,
-        typer.Option("--dry-run", help="client: print what would be applied; server: ask the API server."),
-    ] = None,
+    dry_run: DryRunOpt = None,
     wait: Wait = True,
     timeout: Timeout = "10m",
     force_conflicts: ForceConflicts = False,
@@ -145,6 +160,7 @@ def upgrade_cmd(
     clusters: Clusters = None,
     override_definitions: Override = False,
     skip_version_validating: SkipVersion = False,
+    dry_run: DryRunOpt = None,
     wait: Wait = True,
     timeout: Timeout = "10m",
     force_conflicts: ForceConflicts = False,
@@ -159,7 +175,7 @@ def upgrade_cmd(
     _run(
         ctx, path, values, set_args, values_files, clusters, kubeconfig, context, wait, timeout, yes,
         version=version, refresh=refresh, upgrade=True, override_definitions=override_definitions,
-        skip_version_check=skip_version_validating, dry_run=None,
+        skip_version_check=skip_version_validating, dry_run=dry_run.value if dry_run else None,
         force_conflicts=force_conflicts, reset_values=reset_values,
     )  # fmt: skip
 
@@ -303,6 +319,7 @@ def diff_cmd(
     skip_version_validating: SkipVersion = False,
     reset_values: ResetValues = False,
     show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Show Secret values.")] = False,
+    output: Output = OutputFormat.text,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:
@@ -322,9 +339,18 @@ def diff_cmd(
     with _connect(kubeconfig, context) as cluster:
         diffs = diff_addon(cluster, path, options, evaluator=evaluator, show_secrets=show_secrets)
     changed = [d for d in diffs if d.action != "unchanged"]
-    for item in diffs:
-        term.info(f"{item.ref} {item.action}")
-    for item in changed:
-        term.write(item.diff)
+    if output is OutputFormat.text:
+        for item in diffs:
+            term.info(f"{item.ref} {item.action}")
+        for item in changed:
+            term.write(item.diff)
+    else:
+        from veladdon.addon.yamlutil import dump_json, dump_yaml
+
+        data = {
+            "changes": len(changed),
+            "objects": [{**d.ref.to_json(), "action": d.action, "diff": d.diff} for d in diffs],
+        }
+        term.write(dump_json(data) if output is OutputFormat.json else dump_yaml(data))
     if changed:
         raise typer.Exit(int(ExitCode.CHANGES))

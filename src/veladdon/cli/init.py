@@ -26,7 +26,8 @@ def init(
         ),
     ],
     path: Annotated[
-        Path | None, typer.Option("-p", "--path", help="The folder to create (default: ./NAME).")
+        Path | None,
+        typer.Option("-p", "--path", metavar="DIR", help="The folder to create (default: ./NAME)."),
     ] = None,
     helm_repo: Annotated[
         str | None,

@@ -21,6 +21,7 @@ from veladdon.cli.options import (
     plain_table,
 )
 from veladdon.errors import VeladdonError
+from veladdon.wording import plural
 
 if TYPE_CHECKING:
     from veladdon.kube.cluster import Cluster
@@ -107,7 +108,7 @@ def disable(
         finally:
             if spinner:
                 spinner.stop()
-    term.write(f"Successfully disable addon:{name}\n")
+    term.write(f"Addon {name} disabled successfully.\n")
 
 
 def plan_text(plan: DisablePlan) -> str:
@@ -135,12 +136,12 @@ def _summary(plan: DisablePlan) -> str:
     parts = [f"This deletes Application {app.namespace}/{app.name}"]
     collected, deleted, kept = len(plan.of(COLLECT)), len(plan.of(DELETE)), len(plan.of(KEEP))
     if collected:
-        parts.append(f"{collected} owned object(s) removed by garbage collection")
+        parts.append(f"{plural(collected, 'owned object')} removed by garbage collection")
     if deleted:
-        parts.append(f"{deleted} object(s) veladdon deletes itself")
+        parts.append(f"{plural(deleted, 'object')} veladdon deletes itself")
     text = ", ".join(parts)
     if kept:
-        text += f"; {kept} object(s) are kept"
+        text += f"; {plural(kept, 'object')} {'is' if kept == 1 else 'are'} kept"
     return text + " (`--dry-run` lists them)."
 
 
@@ -170,7 +171,7 @@ class _Spinner:
 
     def update(self, remaining: Sequence[object], elapsed: float) -> None:
         text = (
-            f"waiting for {len(remaining)} object(s) of addon {self._addon} to be removed "
+            f"waiting for {plural(len(remaining), 'object')} of addon {self._addon} to be removed "
             f"({elapsed:.0f}s of {self._timeout:g}s)"
         )
         if self._term.err.is_terminal:
@@ -196,9 +197,10 @@ class _Spinner:
 
 def list_addons(
     ctx: typer.Context,
-    output: Output = OutputFormat.table,
+    output: Output = OutputFormat.text,
     registry: Annotated[
-        str | None, typer.Option("-r", "--registry", help="Also list what this registry offers.")
+        str | None,
+        typer.Option("-r", "--registry", metavar="NAME", help="Also list what this registry offers."),
     ] = None,
     available: Annotated[
         bool, typer.Option("--available", help="Also list what every registry offers.")
@@ -227,7 +229,7 @@ def list_addons(
             )
             for warning in warnings:
                 term.warn(warning)
-    if output is not OutputFormat.table:
+    if output is not OutputFormat.text:
         data = result.to_json()
         if offered is not None:
             data["available"] = [{k: v for k, v in row.items() if k != "versionsShown"} for row in offered]
@@ -262,7 +264,7 @@ def list_rows(result: AddonList) -> list[list[str]]:
 def status(
     ctx: typer.Context,
     name: Name,
-    output: Output = OutputFormat.table,
+    output: Output = OutputFormat.text,
     show_secrets: Annotated[
         bool, typer.Option("--show-secrets", help="Show stored parameter values instead of masking them.")
     ] = False,
@@ -279,7 +281,7 @@ def status(
     term: Terminal = ctx.obj
     with _connect(kubeconfig, context) as cluster:
         result = addon_status(cluster, name, system_namespace(), show_secrets=show_secrets)
-    if output is OutputFormat.table:
+    if output is OutputFormat.text:
         term.write(status_text(result))
     else:
         _dump(term, result.to_json(), output)

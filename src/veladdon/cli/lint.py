@@ -27,6 +27,8 @@ def lint(
     fmt: Annotated[
         str,
         typer.Option(
+            "-o",
+            "--output",
             "--format",
             metavar="FORMAT",
             help="text, json, sarif or github (with --list-rules: text, json or markdown).",
@@ -52,7 +54,7 @@ def lint(
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", help="Addons linted in parallel (default: CPU count)."),
+        typer.Option("--jobs", "-j", metavar="N", help="Addons linted in parallel (default: CPU count)."),
     ] = None,
     kube_version: Annotated[
         str | None,
@@ -77,13 +79,13 @@ def lint(
 
     Results of unchanged addons are cached in $XDG_CACHE_HOME/veladdon/lint (see docs/lint.md)."""
     from veladdon.errors import InputError
-    from veladdon.lint.reporters import FORMATS, RULE_FORMATS, format_report, format_rules
+    from veladdon.lint.reporters import FORMATS, RULE_FORMATS, format_report, format_rules, summary_line
 
     term: Terminal = ctx.obj
     if list_rules:
         if fmt not in RULE_FORMATS:
             raise InputError(
-                f"--format {fmt!r} is not a rule-list format", hint=f"use {', '.join(RULE_FORMATS)}"
+                f"-o/--format {fmt!r} is not a rule-list format", hint=f"use {', '.join(RULE_FORMATS)}"
             )
         from veladdon.lint.registry import all_rules
 
@@ -92,7 +94,7 @@ def lint(
     if jobs is not None and jobs < 1:
         raise InputError(f"--jobs must be at least 1, not {jobs}")
     if fmt not in FORMATS:
-        raise InputError(f"--format {fmt!r} is not a report format", hint=f"use {', '.join(FORMATS)}")
+        raise InputError(f"-o/--format {fmt!r} is not a report format", hint=f"use {', '.join(FORMATS)}")
 
     from veladdon.lint.cache import clear_cache as clear
     from veladdon.lint.cache import default_cache_dir
@@ -121,10 +123,7 @@ def lint(
     color = output_file is None and fmt == "text" and color_wanted(term.color, sys.stdout.isatty())
     _emit(format_report(report, fmt, color=color), output_file)
     if output_file is not None:
-        s = report.summary
-        term.info(
-            f"{s.errors} errors, {s.warnings} warnings, {s.infos} infos in {s.addons} addons: {output_file}"
-        )
+        term.info(f"{summary_line(report)}: {output_file}")
     if report.failed(strict):
         raise typer.Exit(code=1)
 

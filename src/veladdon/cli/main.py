@@ -11,6 +11,8 @@ import typer
 
 from veladdon import __version__
 from veladdon.cli.console import Terminal
+from veladdon.cli.help import Group
+from veladdon.cli.options import Output, OutputFormat
 from veladdon.errors import ExitCode, VeladdonError
 
 app = typer.Typer(
@@ -19,6 +21,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
+    cls=Group,
+    rich_markup_mode=None,  # click's help: option names never cut (veladdon.cli.help)
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -58,13 +62,19 @@ def main(
 
 
 @app.command()
-def version(ctx: typer.Context) -> None:
+def version(ctx: typer.Context, output: Output = OutputFormat.text) -> None:
     """Print veladdon's version and the CUE evaluator it runs (starting it to ask)."""
     from veladdon.cue.evaluator import default_evaluator
 
     term: Terminal = ctx.obj
-    term.write(f"veladdon {__version__}\n")
-    term.write(f"evaluator: {default_evaluator(term.cue_path).description}\n")
+    evaluator = default_evaluator(term.cue_path).description
+    if output is OutputFormat.text:
+        term.write(f"veladdon {__version__}\nevaluator: {evaluator}\n")
+        return
+    from veladdon.addon.yamlutil import dump_json, dump_yaml
+
+    data = {"veladdon": __version__, "evaluator": evaluator}
+    term.write(dump_json(data) if output is OutputFormat.json else dump_yaml(data))
 
 
 def _register() -> None:

@@ -45,12 +45,26 @@ Context = Annotated[str | None, typer.Option("--context", metavar="NAME", help="
 
 
 class OutputFormat(StrEnum):
-    table = "table"
+    """`-o` of the commands that print data: `text` for people (a table where the data is one)."""
+
+    text = "text"
     json = "json"
     yaml = "yaml"
 
 
-Output = Annotated[OutputFormat, typer.Option("-o", "--output", help="Output format.")]
+def output_format(value: str) -> OutputFormat:
+    """`-o text|json|yaml`, any case; `table`, the name the listing commands used first, means text."""
+    name = str(value).lower()
+    try:
+        return OutputFormat("text" if name == "table" else name)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not one of text, json, yaml") from None
+
+
+Output = Annotated[
+    OutputFormat,
+    typer.Option("-o", "--output", metavar="text|json|yaml", parser=output_format, help="Output format."),
+]
 
 
 class DryRun(StrEnum):

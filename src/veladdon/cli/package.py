@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from veladdon.cli.console import Terminal, color_wanted
+from veladdon.cli.help import Group
 
 
 def register(app: typer.Typer) -> None:
@@ -17,6 +18,8 @@ def register(app: typer.Typer) -> None:
         name="repo",
         help="Build the index of a Helm-style addon registry.",
         no_args_is_help=True,
+        cls=Group,
+        rich_markup_mode=None,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     repo.command(name="index")(index)
@@ -59,7 +62,7 @@ def package(
             sys.stderr.write(format_report(report, fmt, color=color))
 
     result = package_addon(path, destination, on_report=show)
-    term.write(f"Successfully package addon to: {result.path}\n")
+    term.write(f"Addon {result.name} packaged successfully: {result.path}\n")
 
 
 def index(
@@ -79,10 +82,11 @@ def index(
     (addon.name, system.vela, system.kubernetes) readers use. Timestamps come from the packages, an
     index given to --merge, or $SOURCE_DATE_EPOCH, never from the clock."""
     from veladdon.registry.index import write_index
+    from veladdon.wording import plural
 
     term: Terminal = ctx.obj
     result = write_index(directory, url=url, merge=merge)
-    term.info(f"wrote {result.path}: {result.charts} addons, {result.versions} packages")
+    term.info(f"wrote {result.path}: {plural(result.charts, 'addon')}, {plural(result.versions, 'package')}")
 
 
 __all__ = ["register"]

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from veladdon.cli.console import Terminal
-from veladdon.cli.options import OutputFormat
+from veladdon.cli.options import OutputFormat, output_format
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +22,13 @@ def params(
     path: Annotated[Path, typer.Argument(metavar="PATH", help="The addon folder.", show_default=False)],
     output: Annotated[
         OutputFormat | None,
-        typer.Option("-o", "--output", help="Output format: table (default), json or yaml."),
+        typer.Option(
+            "-o",
+            "--output",
+            metavar="text|json|yaml",
+            parser=output_format,
+            help="Output format (default: text).",
+        ),
     ] = None,
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print the parameter table for the addon's README.")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from veladdon.cli.console import Terminal
+from veladdon.cli.help import Group
 from veladdon.cli.options import Context, Kubeconfig, Output, OutputFormat, plain_table
 from veladdon.errors import InputError
 
@@ -16,7 +17,11 @@ if TYPE_CHECKING:
     from veladdon.registry import RegistrySpec
 
 registry_app = typer.Typer(
-    name="registry", help="Manage addon registries (stored in the cluster).", no_args_is_help=True
+    name="registry",
+    help="Manage addon registries (stored in the cluster).",
+    no_args_is_help=True,
+    cls=Group,
+    rich_markup_mode=None,
 )
 
 
@@ -34,20 +39,30 @@ def register(app: typer.Typer) -> None:
 
 
 Endpoint = Annotated[
-    str | None, typer.Option("--endpoint", help="The registry URL (a folder for --type local).")
+    str | None,
+    typer.Option("--endpoint", metavar="URL", help="The registry URL (a folder for --type local)."),
 ]
 TypeOpt = Annotated[Kind, typer.Option("--type", help="helm, local, git, gitee, gitlab or OSS.")]
-Username = Annotated[str, typer.Option("--username", help="Helm: basic-auth user.")]
-Password = Annotated[str, typer.Option("--password", help="Helm: basic-auth password.")]
+Username = Annotated[str, typer.Option("--username", metavar="USER", help="Helm: basic-auth user.")]
+Password = Annotated[str, typer.Option("--password", metavar="PASSWORD", help="Helm: basic-auth password.")]
 Insecure = Annotated[
     bool,
     typer.Option("--insecure-skip-tls", "--insecureSkipTLS", help="Helm: do not verify TLS certificates."),
 ]
-CaFile = Annotated[str, typer.Option("--ca-file", help="Helm: a CA bundle for a private registry.")]
-PathOpt = Annotated[str, typer.Option("--path", help="git/gitee/gitlab/OSS: the folder of addons.")]
-Token = Annotated[str, typer.Option("--git-token", "--gitToken", help="git/gitee/gitlab: an access token.")]
-Repo = Annotated[str, typer.Option("--gitlab-repo-name", "--gitlabRepoName", help="gitlab: the repository.")]
-Bucket = Annotated[str, typer.Option("--bucket", help="OSS: the bucket.")]
+CaFile = Annotated[
+    str, typer.Option("--ca-file", metavar="FILE", help="Helm: a CA bundle for a private registry.")
+]
+PathOpt = Annotated[
+    str, typer.Option("--path", metavar="PATH", help="git/gitee/gitlab/OSS: the folder of addons.")
+]
+Token = Annotated[
+    str, typer.Option("--git-token", "--gitToken", metavar="TOKEN", help="git/gitee/gitlab: an access token.")
+]
+Repo = Annotated[
+    str,
+    typer.Option("--gitlab-repo-name", "--gitlabRepoName", metavar="REPO", help="gitlab: the repository."),
+]
+Bucket = Annotated[str, typer.Option("--bucket", metavar="BUCKET", help="OSS: the bucket.")]
 
 
 def _spec(
@@ -90,8 +105,7 @@ def _save(
             raise RegistryError(f"fail to add registry {spec.name}: {exc.message}", hint=exc.hint) from exc
     with Cluster.connect(kubeconfig, context) as cluster:
         save_registry(cluster, system_namespace(), spec, must_exist=update)
-    verb = "update" if update else "add"
-    term.write(f"Successfully {verb} an addon registry {spec.name}\n")
+    term.write(f"Registry {spec.name} {'updated' if update else 'added'} successfully.\n")
 
 
 def _saver(*, update: bool, doc: str) -> Callable[..., None]:
@@ -141,14 +155,17 @@ def delete(
     term: Terminal = ctx.obj
     with Cluster.connect(kubeconfig, context) as cluster:
         delete_registry(cluster, system_namespace(), name)
-    term.write(f"Successfully delete an addon registry {name}\n")
+    term.write(f"Registry {name} deleted successfully.\n")
 
 
 def _row(spec: RegistrySpec) -> dict[str, Any]:
     return {"name": spec.name, "type": spec.kind, "url": spec.url}
 
 
-def _show(term: Terminal, rows: list[dict[str, Any]], output: OutputFormat, header: list[str]) -> None:
+HEADER = ["NAME", "TYPE", "URL"]
+
+
+def _show(term: Terminal, rows: list[dict[str, Any]], output: OutputFormat) -> None:
     from veladdon.addon.yamlutil import dump_json, dump_yaml
 
     if output is OutputFormat.json:
@@ -156,13 +173,13 @@ def _show(term: Terminal, rows: list[dict[str, Any]], output: OutputFormat, head
     elif output is OutputFormat.yaml:
         term.write(dump_yaml(rows))
     else:
-        term.write(plain_table(header, [[str(row[h.lower()]) for h in header] for row in rows]))
+        term.write(plain_table(HEADER, [[str(row[h.lower()]) for h in HEADER] for row in rows]))
 
 
 @registry_app.command("list")
 def list_cmd(
     ctx: typer.Context,
-    output: Output = OutputFormat.table,
+    output: Output = OutputFormat.text,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:
@@ -176,14 +193,14 @@ def list_cmd(
         specs, warnings = list_registries(cluster, system_namespace())
     for warning in warnings:
         term.warn(warning)
-    _show(term, [_row(s) for s in specs], output, ["Name", "Type", "URL"])
+    _show(term, [_row(s) for s in specs], output)
 
 
 @registry_app.command("get")
 def get(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help="The registry's name.")],
-    output: Output = OutputFormat.table,
+    output: Output = OutputFormat.text,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
 ) -> None:
@@ -199,10 +216,10 @@ def get(
     for secret in ("password", "token"):
         if secret in body:
             body[secret] = "***"
-    if output is OutputFormat.table:
-        term.write(f"{spec.name}\t{spec.kind}\t{spec.url}\n")
+    if output is OutputFormat.text:
+        _show(term, [_row(spec)], output)
     else:
-        _show(term, [{"name": spec.name, "type": spec.kind, spec.kind: body}], output, [])
+        _show(term, [{"name": spec.name, "type": spec.kind, spec.kind: body}], output)
 
 
 __all__ = ["register"]

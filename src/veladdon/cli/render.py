@@ -29,7 +29,8 @@ def render(
     values_files: ValuesFiles = None,
     output: Annotated[Format, typer.Option("-o", "--output", help="Output format.")] = Format.yaml,
     output_dir: Annotated[
-        Path | None, typer.Option("--output-dir", help="Write one file per object into this folder.")
+        Path | None,
+        typer.Option("--output-dir", metavar="DIR", help="Write one file per object into this folder."),
     ] = None,
     notes: Annotated[
         bool, typer.Option("--notes", help="Print the rendered NOTES.cue instead of the objects.")
@@ -100,6 +101,7 @@ def write_objects(objects: list[dict[str, object]], folder: Path, fmt: str) -> l
     """One file per object, numbered in apply order: `00-application-addon-x.yaml`."""
     from veladdon.addon.yamlutil import dump_json, dump_yaml
     from veladdon.errors import InputError
+    from veladdon.wording import plural
 
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -116,7 +118,11 @@ def write_objects(objects: list[dict[str, object]], folder: Path, fmt: str) -> l
         try:
             (folder / filename).write_text(text, encoding="utf-8")
         except OSError as exc:
-            done = f"wrote {len(written)} of {len(objects)} files before it" if written else "wrote nothing"
+            done = (
+                f"wrote {len(written)} of {plural(len(objects), 'file')} before it"
+                if written
+                else "wrote nothing"
+            )
             raise InputError(
                 f"cannot write {folder / filename}: {exc.strerror} ({done})",
                 path=folder / filename,

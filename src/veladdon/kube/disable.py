@@ -28,6 +28,7 @@ from veladdon.kube.addons import (
     secret_name,
 )
 from veladdon.kube.cluster import APP_API_VERSION, Cluster, NotFound
+from veladdon.wording import plural
 
 # How many users the refusal names before "and other N more" (upstream's limit).
 USERS_SHOWN = 3
@@ -45,8 +46,11 @@ GONE = "gone"  # already absent
 class AddonInUse(VeladdonError):
     """Applications still use a definition the addon provides (upstream refuses too)."""
 
-    def __init__(self, users: list[str]) -> None:
-        super().__init__(in_use_message(users), hint="delete them first, or pass --force to disable anyway")
+    def __init__(self, addon: str, users: list[str]) -> None:
+        them = "it" if len(users) == 1 else "them"
+        super().__init__(
+            in_use_message(addon, users), hint=f"delete {them} first, or pass --force to disable anyway"
+        )
         self.users = users
 
 
@@ -113,15 +117,12 @@ Report = Callable[[str], None]
 Progress = Callable[[list[ObjectRef], float], None]
 
 
-def in_use_message(users: list[str]) -> str:
-    """Upstream's exact refusal: at most three `ns/app`, then `and other N more`."""
-    shown = users[:USERS_SHOWN]
+def in_use_message(addon: str, users: list[str]) -> str:
+    """`addon NAME is used by Applications a/x, b/y, c/z and 2 more`: at most three named, as upstream."""
+    names = ", ".join(users[:USERS_SHOWN])
     if len(users) > USERS_SHOWN:
-        shown = [*shown, f"and other {len(users) - USERS_SHOWN} more"]
-    return (
-        f"this addon is being used by: {', '.join(shown)} applications. "
-        "Please delete all of them before removing."
-    )
+        names += f" and {len(users) - USERS_SHOWN} more"
+    return f"addon {addon} is used by {'Application' if len(users) == 1 else 'Applications'} {names}"
 
 
 def addon_users(cluster: Cluster, app: dict[str, Any], definitions: dict[str, list[str]]) -> list[str]:
@@ -185,7 +186,7 @@ def plan_disable(
             )
         users = addon_users(cluster, app, definitions)
         if users and not force:
-            raise AddonInUse(users)
+            raise AddonInUse(addon, users)
 
     targets = [_target(cluster, ref, app_ref, uid, recorded=bool(recorded)) for ref in _refs(app, app_ref)]
     return DisablePlan(addon, app_ref, uid, targets, users, unchecked)
@@ -396,7 +397,9 @@ def _interrupted(plan: DisablePlan, result: DisableResult) -> str:
         text += f"; not deleted: {', '.join(_where(r) for r in not_sent)}"
     collected = plan.of(COLLECT)
     if collected:
-        text += f"; garbage collection goes on removing {len(collected)} owned object(s) in the cluster"
+        text += (
+            f"; garbage collection goes on removing {plural(len(collected), 'owned object')} in the cluster"
+        )
     return text
 
 

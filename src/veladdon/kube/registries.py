@@ -69,8 +69,8 @@ def _with_token(cluster: Cluster, spec: RegistrySpec, namespace: str, warnings: 
         return dataclasses.replace(spec, source=dataclasses.replace(source, token=token))
     if source.token:
         warnings.append(
-            f"addon registry {spec.name} is using an insecure token stored in ConfigMap. Please edit "
-            "and save this addon registry again to migrate the token to a secret."
+            f"addon registry {spec.name} keeps its token in the registry ConfigMap, unencrypted; run "
+            f"`veladdon registry update {spec.name}` with its settings to move the token to a Secret"
         )
     return spec
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from veladdon import __version__
 from veladdon.lint.model import Finding, LintReport, Rule, Severity
 from veladdon.lint.registry import AREAS
+from veladdon.wording import plural
 
 FORMATS = ("text", "json", "sarif", "github")
 RULE_FORMATS = ("text", "json", "markdown")
@@ -17,10 +20,6 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 _COLORS = {Severity.ERROR: "\x1b[31m", Severity.WARNING: "\x1b[33m", Severity.INFO: "\x1b[36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def format_text(report: LintReport, *, color: bool = False) -> str:
@@ -48,10 +47,15 @@ def format_text(report: LintReport, *, color: bool = False) -> str:
         lines.append("")
     if clean:
         lines.append(f"clean: {', '.join(clean)}")
-    s = report.summary
-    counts = [_plural(s.errors, "error"), _plural(s.warnings, "warning"), _plural(s.infos, "info")]
-    lines.append(f"{', '.join(counts)} in {_plural(s.addons, 'addon')}")
+    lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
+
+
+def summary_line(report: LintReport) -> str:
+    """`1 error, 0 warnings, 2 infos in 3 addons`: the text report's last line."""
+    s = report.summary
+    counts = [plural(s.errors, "error"), plural(s.warnings, "warning"), plural(s.infos, "info")]
+    return f"{', '.join(counts)} in {plural(s.addons, 'addon')}"
 
 
 def format_json(report: LintReport) -> str:
@@ -63,6 +67,15 @@ def format_json(report: LintReport) -> str:
 
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def artifact_location(file: str) -> dict[str, str]:
+    """A path under the working directory (how lint shows those) is a relative URI under %SRCROOT%;
+    any other path is shown absolute and becomes an absolute `file://` URI, claiming no base."""
+    path = Path(file)
+    if path.is_absolute():
+        return {"uri": path.as_uri()}
+    return {"uri": quote(path.as_posix()), "uriBaseId": "%SRCROOT%"}
 
 
 def sarif_document(report: LintReport) -> dict[str, Any]:
@@ -83,7 +96,7 @@ def sarif_document(report: LintReport) -> dict[str, Any]:
     ]
     results = []
     for f in report.findings:
-        location: dict[str, Any] = {"artifactLocation": {"uri": f.file, "uriBaseId": "%SRCROOT%"}}
+        location: dict[str, Any] = {"artifactLocation": artifact_location(f.file)}
         if f.line is not None:
             region: dict[str, int] = {"startLine": f.line}
             if f.col is not None:

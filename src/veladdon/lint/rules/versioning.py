@@ -13,6 +13,7 @@ from veladdon.errors import InputError
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
 from veladdon.lint.registry import check, define
+from veladdon.wording import plural
 
 VB01 = define(
     "VB01",
@@ -105,7 +106,7 @@ def version_bump(ctx: LintContext) -> None:
         line = ctx.addon.metadata.lines.get("version", 1)
         ctx.report(
             "VB01",
-            f"{len(changed)} file(s) changed since {ref} but version is still {now} (was {before} at "
+            f"{plural(len(changed), 'file')} changed since {ref} but version is still {now} (was {before} at "
             f"{ref}); bump it",
             ctx.addon.metadata_file,
             line,
