@@ -239,5 +239,8 @@ def test_upgrade_dry_run_of_an_addon_not_enabled_is_refused(
     capsys: Capture, kube: KubeTarget, cluster: Cluster
 ) -> None:
     code, out, err = veladdon(capsys, "upgrade", str(EXAMPLE), "--dry-run", *on(kube))
-    assert (code, out) == (2, "")
-    assert err.startswith("Error: addon redis-operator is not enabled in the cluster")
+    assert (code, out) == (1, "")
+    assert err == (
+        "Error: addon 'redis-operator' is not enabled: no Application addon-redis-operator in namespace "
+        f"vela-system; enable it first: `veladdon enable {EXAMPLE}`\n"
+    )
