@@ -59,10 +59,12 @@ kubeapi: install
 	$(BIN)/python -m tests.kubeapi --port $(PORT) $(KUBEAPI_FLAGS)
 
 # A real control plane in the foreground (etcd, kube-apiserver, kube-controller-manager on 127.0.0.1) with
-# KubeVela's CRDs; kubeconfig in .controlplane.kubeconfig; Ctrl-C stops it and removes its data.
+# KubeVela's CRDs (KUBEVELA=crds, the default), also KubeVela's real controller (KUBEVELA=controller), or
+# neither (KUBEVELA=none); kubeconfig in .controlplane.kubeconfig; Ctrl-C stops it and removes its data.
 controlplane: PORT ?= 6443
+controlplane: KUBEVELA ?= crds
 controlplane: install engines
-	@$(BIN)/python -m tests.controlplane --port $(PORT)
+	@$(BIN)/python -m tests.controlplane --port $(PORT) --kubevela $(KUBEVELA)
 
 bench: install
 	$(BIN)/python bench/render.py

@@ -74,4 +74,11 @@ def kubevela_crds() -> Path | None:
     return engine("kubevela-crds")
 
 
+def kubevela_definitions() -> Path | None:
+    """The folder of KubeVela's built-in definitions (its Helm chart's templates), or None."""
+    return engine("kubevela-definitions")
+
+
+# The CUE release the KubeVela we build embeds: what its go.mod requires.
+KUBEVELA_CUE = build.pinned_version(build.HERE / "kubevela" / "go.mod", "cuelang.org/go")
 KUBEVELA_VERSION = next(s.version() for s in build.ENGINES if s.name == "kubevela-crds")

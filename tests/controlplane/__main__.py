@@ -1,4 +1,6 @@
-"""`make controlplane [PORT=6443]`: a real control plane in the foreground until SIGINT or SIGTERM."""
+"""`make controlplane [PORT=6443] [KUBEVELA=crds|controller|none]`: a real control plane in the foreground
+until SIGINT or SIGTERM. KUBEVELA=crds (the default): KubeVela's CRDs and the vela-core Deployment object;
+controller: KubeVela's real controller reconciling Applications too; none: a bare control plane."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
+
+from tests import engines
 
 from .controlplane import ControlPlane, ControlPlaneError
 
@@ -19,7 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=6443, help="kube-apiserver's port on 127.0.0.1")
     parser.add_argument("--kubeconfig", type=Path, default=ROOT / ".controlplane.kubeconfig")
     parser.add_argument(
-        "--no-kubevela", action="store_true", help="no KubeVela CRDs and vela-core Deployment"
+        "--kubevela",
+        choices=("crds", "controller", "none"),
+        default="crds",
+        help="crds: KubeVela's CRDs and vela-core Deployment object; controller: also KubeVela's "
+        "controller, built-in definitions, and Pods that become ready; none: neither",
     )
     args = parser.parse_args(argv)
     # SIGTERM stops it the way Ctrl-C does; SIGINT is set explicitly too, since a process started from a
@@ -27,13 +35,20 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)
     kubeconfig = args.kubeconfig.resolve()
-    plane = ControlPlane(port=args.port, kubeconfig=kubeconfig, kubevela=not args.no_kubevela)
+    plane = ControlPlane(
+        port=args.port,
+        kubeconfig=kubeconfig,
+        kubevela=args.kubevela != "none",
+        controller=args.kubevela == "controller",
+    )
     started = False
     try:
         plane.start()
         started = True
         print(
-            f"control plane ready: kube-apiserver {plane.version} at {plane.url}; "
+            f"control plane ready: kube-apiserver {plane.version} at {plane.url}"
+            + (f", KubeVela {engines.KUBEVELA_VERSION}'s controller running" if plane.controller else "")
+            + "; "
             f"kubeconfig {kubeconfig}; data in {plane.data} (Ctrl-C stops it and removes its data)",
             flush=True,
         )

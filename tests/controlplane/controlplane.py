@@ -5,7 +5,14 @@ by ownerReferences, namespace termination), from the binaries `make engines` bui
 authentication (`system:masters`), a self-signed serving certificate the kubeconfig trusts, a fresh data
 folder removed on stop. KubeVela's real CRDs (from the KubeVela Go module) and the
 `vela-system/kubevela-vela-core` Deployment object (no controller) make it a cluster addons can be
-enabled in. `make controlplane` and the test suite's session fixture both use this class.
+enabled in. `make controlplane` and the test suite's session fixtures both use this class.
+
+With `controller=True` (`make controlplane KUBEVELA=controller`) KubeVela itself runs too, so
+Applications are reconciled for real: KubeVela's built-in definitions from its Helm chart, the
+`vela-core` controller (no webhooks, no leader election, bound to 127.0.0.1), and what it needs for
+workloads to become healthy: kube-controller-manager's deployment and replica-set controllers,
+kube-scheduler, and a kwok node that reports every Pod bound to it as running and ready (no container
+ever runs). The vela-core Deployment object becomes ready the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
+import os
 import secrets
 import shutil
 import signal
@@ -35,6 +43,21 @@ from tests import engines
 VELA_NAMESPACE = "vela-system"
 VELA_DEPLOYMENT = "kubevela-vela-core"
 START_TIMEOUT = 90.0
+# The engines each mode needs, by engine name.
+CORE_ENGINES = ("etcd", "kube-apiserver", "kube-controller-manager")
+CONTROLLER_ENGINES = ("kube-scheduler", "kwok", "kwok-stages", "vela-core", "kubevela-definitions")
+# kwok's stages: a node that becomes ready at once, and Pods bound to it that do (kwokctl's "fast" set).
+KWOK_STAGES = (
+    "node/fast/node-initialize.yaml",
+    "pod/fast/pod-ready.yaml",
+    "pod/fast/pod-complete.yaml",
+    "pod/fast/pod-delete.yaml",
+)
+KWOK_NODE = "kwok-node-0"
+# The one template expression in the chart's definition files.
+CHART_NAMESPACE = '{{ include "systemDefinitionNamespace" . }}'
+# Workflow back-off in seconds: upstream waits up to 60 s between retries, too slow for tests.
+WORKFLOW_BACKOFF = "2"
 
 
 class ControlPlaneError(Exception):
@@ -64,6 +87,7 @@ class ControlPlane:
     kubevela: bool = True  # install KubeVela's CRDs and the vela-core Deployment object
     vela_version: str | None = None  # the vela-core image tag (else the release the CRDs come from)
     vela_ready: bool = False  # give the Deployment the status of one ready replica, as if it ran
+    controller: bool = False  # run KubeVela's controller, with Pods that become ready (see above)
     data: Path = field(init=False)
     token: str = field(init=False)
     children: list[Child] = field(init=False, default_factory=list)
@@ -72,11 +96,14 @@ class ControlPlane:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> ControlPlane:
-        found = {name: engines.engine(name) for name in ("etcd", "kube-apiserver", "kube-controller-manager")}
+        wanted = CORE_ENGINES + (CONTROLLER_ENGINES if self.controller else ())
+        found = {name: engines.engine(name) for name in wanted}
         binaries = {name: path for name, path in found.items() if path is not None}
         missing = sorted(found.keys() - binaries.keys())
         if missing:
             raise ControlPlaneError(f"{', '.join(missing)} not built: run `make engines` (needs Go)")
+        if self.controller and not self.kubevela:
+            raise ControlPlaneError("KubeVela's controller needs KubeVela's CRDs: do not ask for both")
         if self.port:
             _check_port_free(self.port)
         else:
@@ -90,8 +117,13 @@ class ControlPlane:
             # KubeVela's CRDs before the controller manager: its garbage collector watches the resource
             # types discovery shows at start and picks up new ones only every 30 s.
             if self.kubevela:
-                self.install_kubevela(self.vela_version, ready=self.vela_ready)
+                self.install_kubevela(self.vela_version, ready=self.vela_ready and not self.controller)
+            if self.controller:
+                self._install_definitions(binaries["kubevela-definitions"])
             self._start_controller_manager(binaries["kube-controller-manager"])
+            if self.controller:
+                self._start_pods(binaries["kube-scheduler"], binaries["kwok"], binaries["kwok-stages"])
+                self._start_vela_core(binaries["vela-core"])
         except BaseException:
             self.stop()
             raise
@@ -137,11 +169,12 @@ class ControlPlane:
 
     # ------------------------------------------------------------------ processes
 
-    def _spawn(self, name: str, argv: Sequence[str]) -> Child:
+    def _spawn(self, name: str, argv: Sequence[str], env: dict[str, str] | None = None) -> Child:
         log = self.data / f"{name}.log"
         stream: IO[bytes] = log.open("wb")
         proc = subprocess.Popen(
             list(argv),
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=stream,
             stderr=subprocess.STDOUT,
@@ -223,7 +256,7 @@ class ControlPlane:
             [
                 str(binary),
                 "--kubeconfig", str(self.kubeconfig),
-                "--controllers", "garbage-collector-controller,namespace-controller",
+                "--controllers", ",".join(self._controllers()),
                 "--leader-elect=false",
                 "--bind-address", "127.0.0.1",
                 "--secure-port", "0",
@@ -231,6 +264,94 @@ class ControlPlane:
             ],
         )  # fmt: skip
         self._wait("the garbage collector", self._collects)
+
+    def _controllers(self) -> list[str]:
+        wanted = ["garbage-collector-controller", "namespace-controller"]
+        if self.controller:  # Deployments become ReplicaSets become Pods, which kwok reports ready
+            wanted += ["deployment-controller", "replicaset-controller"]
+        return wanted
+
+    # ------------------------------------------------------------------ KubeVela's controller
+
+    def _start_pods(self, scheduler: Path, kwok: Path, stages: Path) -> None:
+        """kube-scheduler binds Pods to a kwok node; kwok reports them running and ready."""
+        self._spawn(
+            "kube-scheduler",
+            [
+                str(scheduler),
+                "--kubeconfig", str(self.kubeconfig),
+                "--leader-elect=false",
+                "--bind-address", "127.0.0.1",
+                "--secure-port", "0",
+            ],
+        )  # fmt: skip
+        self._spawn(
+            "kwok",
+            [
+                str(kwok),
+                "--kubeconfig", str(self.kubeconfig),
+                "--manage-all-nodes=false",
+                "--manage-nodes-with-annotation-selector", "kwok.x-k8s.io/node=fake",
+                "--server-address", f"127.0.0.1:{free_port()}",
+                *(arg for stage in KWOK_STAGES for arg in ("--config", str(stages / stage))),
+            ],
+        )  # fmt: skip
+        capacity = {"cpu": "64", "memory": "256Gi", "pods": "500"}
+        node = {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {
+                "name": KWOK_NODE,
+                "annotations": {"kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0"},
+                "labels": {"kubernetes.io/hostname": KWOK_NODE, "type": "kwok"},
+            },
+        }
+        self.apply(node)
+        self.request(
+            "PATCH",
+            _object_path(node) + "/status",
+            {"status": {"capacity": capacity, "allocatable": capacity}},
+            "application/merge-patch+json",
+        )
+        self._wait("the kwok node", self._node_ready)
+        # The API server taints a new node not-ready; the node-lifecycle controller, which would lift it
+        # once the node reports Ready, does not run here.
+        self.request("PATCH", _object_path(node), {"spec": {"taints": None}}, "application/merge-patch+json")
+        self._wait("vela-core's Deployment", self._vela_core_ready)
+
+    def _node_ready(self) -> bool:
+        node = self._get(f"/api/v1/nodes/{KWOK_NODE}") or {}
+        conditions = (node.get("status") or {}).get("conditions") or []
+        return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+    def _vela_core_ready(self) -> bool:
+        path = f"/apis/apps/v1/namespaces/{VELA_NAMESPACE}/deployments/{VELA_DEPLOYMENT}"
+        return bool(((self._get(path) or {}).get("status") or {}).get("readyReplicas"))
+
+    def _install_definitions(self, folder: Path) -> None:
+        """KubeVela's built-in definitions, as its Helm chart installs them into vela-system."""
+        for path in sorted(folder.glob("*.yaml")):
+            text = path.read_text().replace(CHART_NAMESPACE, VELA_NAMESPACE)
+            for doc in yaml.safe_load_all(text):
+                if isinstance(doc, dict) and doc.get("kind"):
+                    self.apply(doc)
+
+    def _start_vela_core(self, binary: Path) -> None:
+        health = free_port()
+        self._spawn(
+            "vela-core",
+            [
+                str(binary),
+                "--use-webhook=false",
+                "--enable-leader-election=false",
+                "--metrics-addr", f"127.0.0.1:{free_port()}",
+                "--health-addr", f"127.0.0.1:{health}",
+                "--max-workflow-wait-backoff-time", WORKFLOW_BACKOFF,
+                "--max-workflow-failed-backoff-time", WORKFLOW_BACKOFF,
+            ],
+            env={**os.environ, "KUBECONFIG": str(self.kubeconfig)},
+        )  # fmt: skip
+        self._wait("vela-core", lambda: _http_ok(f"http://127.0.0.1:{health}/readyz"))
 
     def _collects(self) -> bool:
         """One round of garbage collection, end to end: an owner deleted, its dependent collected. With
@@ -433,6 +554,11 @@ def _object_path(obj: dict[str, Any]) -> str:
         "Deployment": "deployments",
         "Application": "applications",
         "CustomResourceDefinition": "customresourcedefinitions",
+        "Node": "nodes",
+        "ComponentDefinition": "componentdefinitions",
+        "TraitDefinition": "traitdefinitions",
+        "PolicyDefinition": "policydefinitions",
+        "WorkflowStepDefinition": "workflowstepdefinitions",
     }[kind]
     base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
     namespace = obj["metadata"].get("namespace")

@@ -30,6 +30,7 @@ from kubernetes.dynamic import DynamicClient
 from tests import engines
 from tests.controlplane import ControlPlane, ControlPlaneError
 from tests.controlplane.controlplane import (
+    CONTROLLER_ENGINES,
     READY_STATUS,
     VELA_DEPLOYMENT,
     VELA_NAMESPACE,
@@ -52,6 +53,9 @@ KUBEVELA_KINDS = (
     ("WorkloadDefinition", "workloaddefinitions", ("workload",)),
 )
 WAIT_SECONDS = 30.0
+APPLICATIONS = "/apis/core.oam.dev/v1beta1/applications"
+APPS_KEY = "/apis/core.oam.dev/v1beta1/applications"
+RESOURCE_TRACKERS = "/apis/core.oam.dev/v1beta1/resourcetrackers"
 
 
 def real_cluster_configured() -> bool:
@@ -64,12 +68,50 @@ def controlplane_available() -> bool:
     return all(engines.engine(name) is not None for name in names)
 
 
+def controller_available() -> bool:
+    """The engines of a control plane with KubeVela's real controller were built too."""
+    return controlplane_available() and all(engines.engine(name) is not None for name in CONTROLLER_ENGINES)
+
+
 # What the `kube` fixture runs each test against: the emulator always, and the real control plane where
-# its engines were built; or only the real cluster VELADDON_TEST_KUBECONFIG names.
+# its engines were built; or only the real cluster VELADDON_TEST_KUBECONFIG names. Tests marked
+# `with_controller` run once more against a control plane where KubeVela's real controller reconciles.
 if real_cluster_configured():
     TARGETS = ["cluster"]
+    CONTROLLER_TARGETS: list[str] = []
 else:
     TARGETS = ["emulator", *(["controlplane"] if controlplane_available() else [])]
+    CONTROLLER_TARGETS = ["controller"] if controller_available() else []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "with_controller: also run the test against a control plane running KubeVela's real controller",
+    )
+    config.addinivalue_line(
+        "markers",
+        "kubevela_controller: run the test only against KubeVela's real controller, with the CUE release "
+        "KubeVela embeds",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "kube" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker
+    if marker("kubevela_controller"):
+        targets: list[Any] = CONTROLLER_TARGETS or [
+            pytest.param(
+                "controller",
+                marks=pytest.mark.skip(
+                    reason="KubeVela's controller, kube-scheduler or kwok not built: `make engines`, needs Go"
+                ),
+            )
+        ]
+    else:
+        targets = [*TARGETS, *(CONTROLLER_TARGETS if marker("with_controller") else [])]
+    metafunc.parametrize("kube", targets, indirect=True)
 
 
 def write_kubeconfig(path: Path, url: str, context: str, namespace: str = "default") -> Path:
@@ -175,6 +217,8 @@ class KubeTarget:
         self.server = server
         self.plane = plane
         self.is_emulator = server is not None
+        # KubeVela's controller reconciles this cluster's Applications (the `controller` target).
+        self.controller = plane is not None and plane.plane.controller
         self.run_id = uuid.uuid4().hex[:6]
         self._tmp = tmp
         self._clients: list[k8s.ApiClient] = []
@@ -243,7 +287,10 @@ class KubeTarget:
     ) -> None:
         """Replace a custom resource's status through its /status subresource (what a controller does).
         An Application's status gets the fields KubeVela's controller always writes and its CRD requires
-        (a real API server refuses the status without them)."""
+        (a real API server refuses the status without them). Against KubeVela's real controller the test
+        is skipped: the controller writes the status, and would overwrite the test's."""
+        if self.controller:
+            pytest.skip("the test writes a status KubeVela's controller owns (it runs on this target)")
         api = k8s.CustomObjectsApi(self.api_client())
         status = copy.deepcopy(status)
         if group == "core.oam.dev" and plural == "applications":
@@ -258,7 +305,7 @@ class KubeTarget:
                 group, version, plural, name, patch, _content_type="application/json-patch+json"
             )
 
-    def install_kubevela(self, vela_version: str = "v1.9.0") -> None:
+    def install_kubevela(self, vela_version: str | None = None) -> None:
         """KubeVela's CRDs, the vela-system namespace and a vela-core Deployment that runs nothing.
 
         On a real cluster the Deployment has 0 replicas, so no KubeVela controller ever reconciles
@@ -268,6 +315,7 @@ class KubeTarget:
         if self.plane is not None:
             self.plane.ensure_kubevela(vela_version)
             return
+        vela_version = vela_version or SharedControlPlane.BASELINE_VELA
         api = self.api_client()
         core = k8s.CoreV1Api(api)
         apps = k8s.AppsV1Api(api)
@@ -317,6 +365,8 @@ class KubeTarget:
     def without_kubevela(self) -> None:
         """Make this test's cluster one without KubeVela's CRDs (the emulator starts without them; the
         shared control plane deletes them now and puts them back after the test)."""
+        if self.controller:
+            pytest.skip("KubeVela's controller runs on this target; its CRDs cannot be taken away")
         if self.plane is not None:
             self.plane.remove_kubevela()
 
@@ -420,10 +470,24 @@ class SharedControlPlane:
 
     def __init__(self, plane: ControlPlane) -> None:
         self.plane = plane
+        self.baseline_vela = plane.vela_version or self.BASELINE_VELA
         self.kubeconfig = plane.kubeconfig
         self.url = plane.url
         self._removed = False
-        self._baseline = self._snapshot()
+        self._baseline = self._settled() if plane.controller else self._snapshot()
+
+    def _settled(self) -> dict[str, dict[str, str]]:
+        """With KubeVela's controller, what it makes on its own at start (definition revisions, schema
+        ConfigMaps, the vela-core Deployment's rollout) is part of the baseline: a snapshot that has
+        not changed for a second."""
+        previous, deadline = self._snapshot(), time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(1.0)
+            current = self._snapshot()
+            if current == previous:
+                return current
+            previous = current
+        return previous
 
     def _names(self, path: str) -> dict[str, str]:
         items = (self.plane.request("GET", path) or {}).get("items") or []
@@ -434,6 +498,8 @@ class SharedControlPlane:
             "namespaces": self._names("/api/v1/namespaces"),
             "crds": self._names("/apis/apiextensions.k8s.io/v1/customresourcedefinitions"),
         }
+        if self.plane.controller:
+            snap["resourcetrackers"] = self._names(RESOURCE_TRACKERS)
         for base, plural in self.SYSTEM_KINDS:
             snap[f"{base}/{plural}"] = self._names(f"{base}/namespaces/{VELA_NAMESPACE}/{plural}")
         return snap
@@ -444,13 +510,14 @@ class SharedControlPlane:
 
     BASELINE_VELA = "v1.9.0"  # what install_kubevela() installs by default, on the emulator too
 
-    def ensure_kubevela(self, vela_version: str = BASELINE_VELA) -> None:
+    def ensure_kubevela(self, vela_version: str | None = None) -> None:
+        vela_version = vela_version or self.baseline_vela
         if self._removed:
             self.plane.install_kubevela(vela_version, ready=True)
             self.plane.restart_controller_manager()
             self._removed = False
-        elif vela_version != self.BASELINE_VELA:
-            self.plane.set_vela_core(vela_version, ready=True)
+        elif vela_version != self.baseline_vela:
+            self.plane.set_vela_core(vela_version, ready=not self.plane.controller)
 
     def remove_kubevela(self) -> None:
         crds = [n for n in self._baseline["crds"] if n.endswith(f".{self.KUBEVELA_GROUP}")]
@@ -476,6 +543,8 @@ class SharedControlPlane:
         if self._removed:
             self.ensure_kubevela()
         left: list[str] = []
+        if self.plane.controller:
+            self._finalize_applications()
         for base, plural in self.SYSTEM_KINDS:
             key = f"{base}/{plural}"
             now = self._names(f"{base}/namespaces/{VELA_NAMESPACE}/{plural}")
@@ -498,6 +567,10 @@ class SharedControlPlane:
                 self._clear_finalizers(path)
                 self._delete(path)
                 left.append(path)
+        if self.plane.controller:
+            for name in self._names(RESOURCE_TRACKERS).keys() - self._baseline["resourcetrackers"].keys():
+                self._clear_finalizers(f"{RESOURCE_TRACKERS}/{name}")
+                self._delete(f"{RESOURCE_TRACKERS}/{name}")
         for name in self._crds().keys() - self._baseline["crds"].keys():
             self._delete(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
         for name in self._names("/api/v1/namespaces").keys() - self._baseline["namespaces"].keys():
@@ -513,8 +586,24 @@ class SharedControlPlane:
             self._names(f"/apis/apps/v1/namespaces/{VELA_NAMESPACE}/deployments")
             != self._baseline["/apis/apps/v1/deployments"]
         ):
-            self.plane.set_vela_core(self.BASELINE_VELA, ready=True)
+            self.plane.set_vela_core(self.baseline_vela, ready=not self.plane.controller)
             self._baseline = self._snapshot()
+
+    def _finalize_applications(self) -> None:
+        """Delete the test's Applications and give KubeVela's controller a few seconds to finalize them
+        (it deletes what it dispatched); what is still there then is swept as on the other planes."""
+        paths = []
+        for item in (self.plane.request("GET", APPLICATIONS) or {}).get("items") or []:
+            meta = item["metadata"]
+            if meta["namespace"] != VELA_NAMESPACE or meta["name"] not in self._baseline[APPS_KEY]:
+                paths.append(
+                    f"/apis/core.oam.dev/v1beta1/namespaces/{meta['namespace']}/applications/{meta['name']}"
+                )
+        for path in paths:
+            self._delete(path)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(self._exists(p) for p in paths):
+            time.sleep(0.1)
 
     def _exists(self, path: str) -> bool:
         try:
@@ -544,15 +633,30 @@ def controlplane() -> Iterator[SharedControlPlane]:
         plane.stop()
 
 
-@pytest.fixture(params=TARGETS)
+@pytest.fixture(scope="session")
+def controller_plane() -> Iterator[SharedControlPlane]:
+    """One control plane with KubeVela's real controller for the whole session."""
+    plane = ControlPlane(vela_version=engines.KUBEVELA_VERSION, controller=True)
+    try:
+        plane.start()
+    except ControlPlaneError as exc:
+        pytest.fail(f"the control plane with KubeVela's controller did not start: {exc}", pytrace=False)
+    try:
+        yield SharedControlPlane(plane)
+    finally:
+        plane.stop()
+
+
+@pytest.fixture
 def kube(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KubeTarget]:
     """Each test once per target: a fresh emulator, and the session's real control plane (when its
     engines are built); or only the real cluster named by VELADDON_TEST_KUBECONFIG."""
     if request.param == "cluster":
         path, context, url = _real_kubeconfig(tmp_path)
         target = KubeTarget(path, context, url, tmp_path)
-    elif request.param == "controlplane":
-        shared: SharedControlPlane = request.getfixturevalue("controlplane")
+    elif request.param in ("controlplane", "controller"):
+        fixture = "controlplane" if request.param == "controlplane" else "controller_plane"
+        shared: SharedControlPlane = request.getfixturevalue(fixture)
         shared.check()
         assert shared.kubeconfig is not None
         target = KubeTarget(shared.kubeconfig, "controlplane", shared.url, tmp_path, plane=shared)

@@ -272,3 +272,173 @@ def write_golden(vela: Path, kubeconfig: Path, target: Path) -> None:
         raise SystemExit(f"vela refused the example: {why}")
     body = "---\n".join(yaml.safe_dump(o, sort_keys=True) for o in clean(objects))
     target.write_text(GOLDEN_HEADER + body)
+
+
+# --- enable, upgrade and disable on a cluster with KubeVela's real controller --------------------------
+
+# What an addon's enable creates and its disable leaves, as (API path, plural, namespaced).
+LIVE_KINDS = (
+    ("/apis/core.oam.dev/v1beta1", "applications", True),
+    ("/apis/core.oam.dev/v1beta1", "componentdefinitions", True),
+    ("/apis/core.oam.dev/v1beta1", "traitdefinitions", True),
+    ("/apis/core.oam.dev/v1beta1", "policydefinitions", True),
+    ("/apis/core.oam.dev/v1beta1", "workflowstepdefinitions", True),
+    ("/api/v1", "configmaps", True),
+    ("/api/v1", "secrets", True),
+    ("/apis/apps/v1", "deployments", True),
+    ("/api/v1", "namespaces", False),
+)
+# Set by the server or the controller, or a time stamp: never compared.
+SERVER_METADATA = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink")
+VOLATILE_ANNOTATIONS = (
+    "app.oam.dev/publishVersion",  # a time stamp both tools write; its presence is compared
+    "deployment.kubernetes.io/revision",
+    "oam.dev/kubevela-version",
+    "app.oam.dev/last-applied-configuration",
+    "app.oam.dev/last-applied-time",
+    "kubectl.kubernetes.io/last-applied-configuration",
+)
+# veladdon's own bookkeeping on the Application (what it applied, the rendered NOTES): docs/differences.md.
+VELADDON_ANNOTATIONS = ("veladdon.dev/objects", "veladdon.dev/notes")
+
+Snapshot = dict[str, dict[str, Any]]  # "Kind namespace/name" -> the object, cleaned
+
+
+def clean_live(obj: dict[str, Any]) -> dict[str, Any]:
+    obj = copy.deepcopy(obj)
+    obj.pop("status", None)
+    meta = obj.get("metadata") or {}
+    for key in SERVER_METADATA:
+        meta.pop(key, None)
+    notes = meta.get("annotations") or {}
+    for key in VOLATILE_ANNOTATIONS:
+        if key in notes:
+            notes[key] = "<set>"
+    for key in VELADDON_ANNOTATIONS:
+        notes.pop(key, None)
+    for key in ("labels", "annotations"):
+        if meta.get(key) == {}:
+            meta.pop(key)
+    for ref in meta.get("ownerReferences") or []:
+        ref.pop("uid", None)
+    if obj.get("kind") == "Secret" and "data" in obj:  # base64 of JSON: compare the JSON as data
+        obj["data"] = {k: _decoded(v) for k, v in obj["data"].items()}
+    return obj
+
+
+def _decoded(value: str) -> Any:
+    import base64
+
+    text = base64.b64decode(value).decode(errors="replace")
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def snapshot(request: Callable[[str, str], Any], namespace: str = "vela-system") -> Snapshot:
+    snap: Snapshot = {}
+    for base, plural, namespaced in LIVE_KINDS:
+        path = f"{base}/namespaces/{namespace}/{plural}" if namespaced else f"{base}/{plural}"
+        for item in (request("GET", path) or {}).get("items") or []:
+            kind = {"namespaces": "Namespace"}.get(plural, item.get("kind") or plural)
+            meta = item["metadata"]
+            item.setdefault("kind", kind)
+            snap[f"{kind} {meta.get('namespace', '')}/{meta['name']}".replace(" /", " ")] = clean_live(item)
+    return snap
+
+
+def changed(before: Snapshot, after: Snapshot) -> Snapshot:
+    """What `after` holds that `before` did not, or holds differently."""
+    return {k: v for k, v in after.items() if before.get(k) != v}
+
+
+def gone(before: Snapshot, after: Snapshot) -> list[str]:
+    return sorted(before.keys() - after.keys())
+
+
+def run_cli(argv: Sequence[str], env: dict[str, str], timeout: float = 240) -> tuple[int, str]:
+    try:
+        proc = subprocess.run(
+            list(argv), env=env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return 124, f"{' '.join(argv[:4])}: no answer in {timeout:g}s"
+    return proc.returncode, _last_line(proc.stderr, proc.stdout)
+
+
+@dataclass
+class Lifecycle:
+    """What one tool did to the cluster: enable (and upgrade) created or changed these objects, and after
+    disable these were still different from the start."""
+
+    enabled: Snapshot
+    upgraded: Snapshot
+    left: Snapshot
+    removed: list[str]
+    failure: str = ""
+
+
+def lifecycle(
+    tool: str,
+    argv0: Sequence[str],
+    addon: Path,
+    name: str,
+    args: Sequence[str],
+    upgrade_args: Sequence[str],
+    request: Callable[[str, str], Any],
+    env: dict[str, str],
+    settle: Callable[[], None],
+) -> Lifecycle:
+    """enable, upgrade (when `upgrade_args`), disable with one tool (`argv0`: `vela addon` or `veladdon`);
+    `settle` waits for the controller to finish what the command started."""
+    flags = {"vela": ([], ["-y"]), "veladdon": (["--timeout", "3m"], ["-y", "--timeout", "2m"])}[tool]
+    base = snapshot(request)
+    code, why = run_cli([*argv0, "enable", str(addon), *args, *flags[0]], env)
+    settle()
+    enabled = changed(base, snapshot(request))
+    if code != 0:
+        return Lifecycle(enabled, {}, {}, [], f"{tool} enable exited {code}: {why}")
+    upgraded: Snapshot = {}
+    if upgrade_args:
+        code, why = run_cli([*argv0, "upgrade", str(addon), *upgrade_args, *flags[0]], env)
+        settle()
+        upgraded = changed(base, snapshot(request))
+        if code != 0:
+            return Lifecycle(enabled, upgraded, {}, [], f"{tool} upgrade exited {code}: {why}")
+    code, why = run_cli([*argv0, "disable", name, *flags[1]], env)
+    settle()
+    after = snapshot(request)
+    return Lifecycle(
+        enabled,
+        upgraded,
+        changed(base, after),
+        gone(base, after),
+        "" if code == 0 else f"{tool} disable: {why}",
+    )
+
+
+def lifecycle_differences(vela: Lifecycle, ours: Lifecycle, limit: int = 3) -> list[str]:
+    """The first differences between what vela and veladdon did, stage by stage."""
+    if vela.failure or ours.failure:
+        if bool(vela.failure) == bool(ours.failure):
+            return []  # both refused
+        return [vela.failure or ours.failure]
+    diffs: list[str] = []
+    for stage, a, b in (
+        ("enable", vela.enabled, ours.enabled),
+        ("upgrade", vela.upgraded, ours.upgraded),
+        ("after disable", vela.left, ours.left),
+    ):
+        keys_a, keys_b = sorted(a), sorted(b)
+        if keys_a != keys_b:
+            only_v, only_o = sorted(set(a) - set(b)), sorted(set(b) - set(a))
+            diffs.append(f"{stage}: only vela {only_v}, only veladdon {only_o}")
+            continue
+        found = first_differences([a[k] for k in keys_a], [b[k] for k in keys_b], limit)
+        diffs += [f"{stage}: {d}" for d in found]
+        if len(diffs) >= limit:
+            break
+    if vela.removed != ours.removed:
+        diffs.append(f"removed: vela {vela.removed} / veladdon {ours.removed}")
+    return diffs[:limit]

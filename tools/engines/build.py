@@ -88,6 +88,20 @@ ENGINES = (
         "kube-controller-manager",
         _KUBE_LDFLAGS,
     ),
+    # Pods for KubeVela's controller to wait on: a scheduler, and kwok's fake nodes that run nothing
+    # but report every Pod bound to them as running and ready.
+    Engine(
+        "kube-scheduler",
+        "kubernetes",
+        "k8s.io/kubernetes",
+        "k8s.io/kubernetes/cmd/kube-scheduler",
+        "kube-scheduler",
+        _KUBE_LDFLAGS,
+    ),
+    Engine("kwok", "kwok", "sigs.k8s.io/kwok", "sigs.k8s.io/kwok/cmd/kwok", "kwok"),
+    # kwok's stage definitions (how a fake node and its Pods move through their phases): data from the
+    # module, as kwokctl embeds them.
+    Engine("kwok-stages", "kwok", "sigs.k8s.io/kwok", "kustomize/stage", "stages", files=True),
     # KubeVela itself, the oracle veladdon is held to: the CLI and the controller.
     Engine(
         "vela",
@@ -112,6 +126,16 @@ ENGINES = (
         "github.com/oam-dev/kubevela",
         "charts/vela-core/crds",
         "crds",
+        files=True,
+    ),
+    # Its built-in definitions (webservice, k8s-objects, topology, deploy, ...) as the Helm chart
+    # installs them: Helm templates whose only template expression is the definition namespace.
+    Engine(
+        "kubevela-definitions",
+        "kubevela",
+        "github.com/oam-dev/kubevela",
+        "charts/vela-core/templates/defwithtemplate",
+        "definitions",
         files=True,
     ),
 )
@@ -262,7 +286,7 @@ def select(names: list[str]) -> list[Engine]:
     unknown = sorted(set(names) - known)
     if unknown:
         raise SystemExit(
-            f"make engines: unknown engine {unknown[0]!r}; known: cue, etcd, kubernetes, kubevela, "
+            f"make engines: unknown engine {unknown[0]!r}; known: cue, etcd, kubernetes, kwok, kubevela, "
             "or one engine's name"
         )
     return [e for e in ENGINES if e.aliases() & set(names)]
@@ -271,7 +295,7 @@ def select(names: list[str]) -> list[Engine]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make engines", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "names", nargs="*", help="cue, etcd, kubernetes, kubevela, or one engine's name (default: all)"
+        "names", nargs="*", help="cue, etcd, kubernetes, kwok, kubevela, or one engine's name (default: all)"
     )
     parser.add_argument("--list", action="store_true", help="print what is installed; build nothing")
     args = parser.parse_args(argv)
