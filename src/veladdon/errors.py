@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
+
+# At most this many errors of one failure are shown (the first on the `Error:` line), then how many more.
+MAX_SHOWN_ERRORS = 10
 
 
 class ExitCode(IntEnum):
@@ -16,6 +21,32 @@ class ExitCode(IntEnum):
     TIMEOUT = 4  # timed out waiting
     CLUSTER = 5  # cluster unreachable or unauthorised
     INTERRUPTED = 130
+
+
+def location_text(path: str | None, line: int | None, col: int | None) -> str | None:
+    """`path:line:col` (as much of it as is known), or None without a path."""
+    if path is None:
+        return None
+    loc = path
+    if line is not None:
+        loc += f":{line}"
+        if col is not None:
+            loc += f":{col}"
+    return loc
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A further error of the same failure (CUE reports every error of an evaluation at once)."""
+
+    message: str
+    path: str | None = None
+    line: int | None = None
+    col: int | None = None
+
+    def __str__(self) -> str:
+        loc = location_text(self.path, self.line, self.col)
+        return f"{loc}: {self.message}" if loc and loc not in self.message else self.message
 
 
 class VeladdonError(Exception):
@@ -31,6 +62,7 @@ class VeladdonError(Exception):
         line: int | None = None,
         col: int | None = None,
         hint: str | None = None,
+        details: Sequence[Detail] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -38,17 +70,13 @@ class VeladdonError(Exception):
         self.line = line
         self.col = col
         self.hint = hint
+        lead = Detail(message, self.path, line, col)
+        # CUE can report one error once per use of the value: each is shown once.
+        self.details = tuple(d for d in dict.fromkeys(details) if d != lead)
 
     @property
     def location(self) -> str | None:
-        if self.path is None:
-            return None
-        loc = self.path
-        if self.line is not None:
-            loc += f":{self.line}"
-            if self.col is not None:
-                loc += f":{self.col}"
-        return loc
+        return location_text(self.path, self.line, self.col)
 
     def one_line(self) -> str:
         """`<where>: <what>; <what to do>` without the `Error:` prefix the CLI adds."""
@@ -60,6 +88,16 @@ class VeladdonError(Exception):
                 text = text[:-1]  # a message that is a sentence: no `.;`
             text += f"; {self.hint}"
         return text
+
+    def display(self) -> str:
+        """one_line(), then each further error (`details`) indented on a line of its own, at most
+        MAX_SHOWN_ERRORS in all, then how many were left out. A single error stays one line."""
+        shown = self.details[: MAX_SHOWN_ERRORS - 1]
+        lines = [self.one_line(), *(f"  {d}" for d in shown)]
+        rest = len(self.details) - len(shown)
+        if rest:
+            lines.append(f"  and {rest} more error{'s' if rest != 1 else ''}")
+        return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.one_line()

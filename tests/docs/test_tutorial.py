@@ -1,5 +1,8 @@
 """docs/tutorial.md is run, not just read: every `shell` block in order, in a fresh folder, and every
-`text` block after one is output that block must print. The doc and the tool cannot drift apart."""
+`text` block after one is output that block must print. The doc and the tool cannot drift apart.
+
+A command ending in `# exits N` must exit N (the tutorial's deliberate mistakes); every other one must
+succeed. In the output shown, `…` stands for the folder the tutorial runs in."""
 
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ pytestmark = pytest.mark.usefixtures("cue_release")
 TUTORIAL = ROOT / "docs" / "tutorial.md"
 FENCE = re.compile(r"^```(?P<info>[\w-]*)\n(?P<body>.*?)^```\n", re.DOTALL | re.MULTILINE)
 HEREDOC = re.compile(r"<<-?\s*'?(?P<tag>\w+)'?")
+EXITS = re.compile(r"#\s*exits\s+(?P<code>\d+)\s*$")
+WORKDIR = "…"
 
 
 @dataclass
@@ -72,6 +77,18 @@ def test_the_tutorial_has_steps() -> None:
     assert any(s.expected for s in found)
 
 
+def test_the_tutorial_shows_its_mistakes_failing() -> None:
+    """Each mistake the tutorial shows is one veladdon refuses, with the message shown after it."""
+    found = steps(TUTORIAL.read_text(encoding="utf-8"))
+    failing = [s for s in found if any(EXITS.search(c) for c in s.commands)]
+    assert [c for s in failing for c in s.commands if EXITS.search(c)] == [
+        "veladdon render hello-world   # exits 2",
+        "veladdon render hello-world --set replicas=0   # exits 2",
+    ]
+    assert all(len(s.expected) == 1 and s.expected[0].startswith(f"Error: {WORKDIR}/") for s in failing)
+    assert "image: 3" not in "".join(c for s in found for c in s.commands)
+
+
 def test_tutorial_runs_as_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -88,8 +105,10 @@ def test_tutorial_runs_as_written(
             else:
                 done = subprocess.run(["bash", "-ec", command], capture_output=True, text=True, check=False)
                 code, out, err = done.returncode, done.stdout, done.stderr
-            assert code == 0, f"`{command}` exited {code}:\n{out}{err}"
-            printed += out + err
+            marked = EXITS.search(command)
+            wanted = int(marked.group("code")) if marked else 0
+            assert code == wanted, f"`{command}` exited {code}, not {wanted}:\n{out}{err}"
+            printed += (out + err).replace(str(tmp_path), WORKDIR)
         lines = printed.splitlines()
         for expected in step.expected:
             assert expected in lines, f"after {step.commands}: {expected!r} not printed:\n{printed}"

@@ -143,8 +143,8 @@ def test_version_that_cannot_be_a_label_is_refused(capsys: Capture, tmp_path: Pa
     assert "cannot be a Kubernetes label value" in err
 
 
+@pytest.mark.usefixtures("cue_release")  # `package` lints and renders the addon (docs/publishing.md)
 def test_package_refuses_a_version_that_is_not_semver(capsys: Capture, tmp_path: Path) -> None:
-    # `package` evaluates no CUE (docs/publishing.md).
     code, _, err = veladdon(capsys, "package", str(ADDONS / "version-not-semver"), "-d", str(tmp_path))
     assert code == 2, err
     assert "PK04" in err and "not a semantic version" in err

@@ -111,7 +111,7 @@ def run(argv: list[str] | None = None) -> int:
     except VeladdonError as exc:
         if debug:
             traceback.print_exc()
-        sys.stderr.write(f"Error: {exc.one_line()}\n")
+        sys.stderr.write(f"Error: {exc.display()}\n")
         return int(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("Error: interrupted\n")

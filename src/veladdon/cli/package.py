@@ -41,12 +41,20 @@ def package(
             "--format", metavar="FORMAT", help="How problems are reported: text, json, sarif, github."
         ),
     ] = "text",
+    skip_lint: Annotated[
+        bool,
+        typer.Option(
+            "--skip-lint",
+            help="Package an addon that lint or render refuses (the structure is still checked).",
+        ),
+    ] = False,
 ) -> None:
     """Package an addon folder as a Helm chart archive (<name>-<version>.tgz).
 
-    Check the addon folder and write <name>-<version>.tgz, a Helm chart archive with a generated
-    Chart.yaml, honouring .helmignore. The folder itself is not modified; the same folder always gives
-    the same bytes ($SOURCE_DATE_EPOCH sets the archive's timestamps)."""
+    Check the addon folder (lint's errors and a render with the defaults refuse it, unless
+    --skip-lint) and write <name>-<version>.tgz, a Helm chart archive with a generated Chart.yaml,
+    honouring .helmignore. The folder itself is not modified; the same folder always gives the same
+    bytes ($SOURCE_DATE_EPOCH sets the archive's timestamps)."""
     from veladdon.errors import InputError
     from veladdon.lint.model import LintReport
     from veladdon.lint.reporters import FORMATS, format_report
@@ -61,7 +69,12 @@ def package(
             color = fmt == "text" and color_wanted(term.color, sys.stderr.isatty())
             sys.stderr.write(format_report(report, fmt, color=color))
 
-    result = package_addon(path, destination, on_report=show)
+    result = package_addon(path, destination, on_report=show, evaluate=not skip_lint, cue_path=term.cue_path)
+    if skip_lint:
+        term.warn(
+            f"--skip-lint: {path} was packaged without lint or a render, so it may not enable; "
+            f"`veladdon lint {path}` says what is wrong with it"
+        )
     term.write(f"Addon {result.name} packaged successfully: {result.path}\n")
 
 

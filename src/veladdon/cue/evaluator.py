@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from veladdon.cue.backends import Backend, discover
-from veladdon.errors import InputError
+from veladdon.errors import Detail, InputError
 
 _POS = re.compile(r"(?P<path>(?:\./|/)?[\w./-]+\.cue):(?P<line>\d+):(?P<col>\d+)")
 
@@ -28,7 +28,9 @@ class CueFile:
 
     `name` is its name inside the evaluation folder; `origin` the path to show users (None for
     generated text, which is then described by `label`); `role` groups errors ("parameter",
-    "template", ...).
+    "template", ...). `holders` name the keys veladdon generated to hold the user's declarations
+    (`_veladdon_r0`, `#_veladdon_p`, ...) with what the user wrote instead (`""` when the user's own
+    fields sit right under it): every error message says the user's name, never veladdon's.
     """
 
     name: str
@@ -36,6 +38,7 @@ class CueFile:
     origin: str | None = None
     label: str | None = None
     role: str = "template"
+    holders: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,16 @@ class Diagnostic:
         roles = {p.role for p in self.positions}
         return "parameter" if "parameter" in roles else (self.primary.role if self.primary else "template")
 
+    def detail(self, message: str | None = None) -> Detail:
+        """This error as a further error of a failure: its message at its primary position."""
+        pos = self.primary
+        return Detail(
+            self.message if message is None else message,
+            pos.file if pos else None,
+            pos.line if pos else None,
+            pos.col if pos else None,
+        )
+
 
 class CueError(InputError):
     """CUE rejected the files; `diagnostics` hold each error with its mapped positions."""
@@ -77,13 +90,12 @@ class CueError(InputError):
         message = f"{kind}: {first.message}"
         if context:
             message = f"{context}: {message}"
-        if len(self.diagnostics) > 1:
-            message += f" (and {len(self.diagnostics) - 1} more)"
         super().__init__(
             message,
             path=pos.file if pos else None,
             line=pos.line if pos else None,
             col=pos.col if pos else None,
+            details=[d.detail() for d in self.diagnostics[1:] if d.detail() != first.detail()],
         )
 
     def grouped(self) -> dict[str, list[Diagnostic]]:
@@ -226,8 +238,33 @@ def parse_diagnostics(stderr: str, files: Sequence[CueFile], folder: Path) -> li
             if pos is not None:
                 positions.append(pos)
     flush()
-    diags = [Diagnostic(_reword(d.message), d.positions) for d in _fold_disjunctions(diags)]
-    return diags or [Diagnostic(_scrub(stderr.strip(), by_name, folder_prefix) or "CUE evaluation failed")]
+    holders = [h for f in files for h in f.holders]
+    diags = [Diagnostic(_reword(_unwrap(d.message, holders)), d.positions) for d in _fold_disjunctions(diags)]
+    if diags:
+        return diags
+    return [
+        Diagnostic(
+            _unwrap(_scrub(stderr.strip(), by_name, folder_prefix), holders) or "CUE evaluation failed"
+        )
+    ]
+
+
+def _unwrap(message: str, holders: Sequence[tuple[str, str]]) -> str:
+    """`message` with every generated holder key replaced by what the user wrote: `_veladdon_r0.output.x`
+    is the user's `output.x`, `#_veladdon_c0.template.x` their `template.x`. CUE's OpenAPI generator
+    spells the same path as `components.schemas."#_veladdon_p".properties.parameter.properties.x`."""
+    for holder, user in holders:
+        bare = re.escape(holder.lstrip("#"))
+        schema = re.compile(rf'components\.schemas\."?#?{bare}"?((?:\.properties\.[\w"-]+)*)')
+
+        def schema_path(match: re.Match[str], user: str = user) -> str:
+            return ".".join(p for p in [user, *match.group(1).split(".properties.")[1:]] if p)
+
+        message = schema.sub(schema_path, message)
+        name = rf"(?<![\w#])#?{bare}(?!\w)"
+        message = re.sub(name + r"\.", f"{user}." if user else "", message)
+        message = re.sub(name, user or "the file", message)
+    return message
 
 
 _LIST_ARITHMETIC = re.compile(
@@ -236,8 +273,14 @@ _LIST_ARITHMETIC = re.compile(
 )
 
 
+# CUE v0.4 says `undefined field imgae`, later releases `undefined field: imgae`.
+_UNDEFINED_FIELD = re.compile(r"\bundefined field (?=[^\s:])")
+
+
 def _reword(message: str) -> str:
-    """CUE's messages that need the release history to be understood."""
+    """CUE's messages in one wording on every CUE release, and those that need the release history to
+    be understood."""
+    message = _UNDEFINED_FIELD.sub("undefined field: ", message)
     return _LIST_ARITHMETIC.sub(
         lambda m: (
             "this addon uses list arithmetic "

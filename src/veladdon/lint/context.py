@@ -114,12 +114,30 @@ class LintContext:
         rel = file.rel if isinstance(file, SourceFile) else self.rel(file)
         self.findings.append(RawFinding(rule_id, message, rel, line, col))
 
-    def report_error(self, rule_id: str, exc: InputError, fallback: SourceFile | None = None) -> None:
-        """An InputError as one finding at its position (or at `fallback`'s first line)."""
+    def report_error(
+        self,
+        rule_id: str,
+        exc: InputError,
+        fallback: SourceFile | None = None,
+        *,
+        same_file: bool = False,
+        with_details: bool = True,
+    ) -> None:
+        """An InputError as findings: one at its position (or at `fallback`'s first line), then one per
+        further error it carries at that error's own position (only those in the same file with
+        `same_file`, for checks that go on to evaluate the other files by themselves; none without
+        `with_details`, for checks that sort them out themselves)."""
         if exc.path is not None:
             self.report(rule_id, _message(exc), exc.path, exc.line, exc.col)
         else:
             self.report(rule_id, _message(exc), fallback, 1 if fallback else None)
+        for detail in exc.details if with_details else ():
+            if same_file and detail.path != exc.path:
+                continue
+            if detail.path is not None:
+                self.report(rule_id, detail.message, detail.path, detail.line, detail.col)
+            else:
+                self.report(rule_id, detail.message, fallback, 1 if fallback else None)
 
     def parsed(self, source: SourceFile) -> ParsedSource | None:
         """The tokens and declarations of a CUE file, or None when it does not scan (CU03 reports that)."""

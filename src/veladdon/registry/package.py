@@ -7,7 +7,9 @@ Three deliberate differences from `vela addon package`:
 * the archive is reproducible: entries sorted (`Chart.yaml` first, as Helm writes it), mode 0644 and
   uid/gid 0 with empty owner names (Helm's own normalisation), one fixed mtime — `$SOURCE_DATE_EPOCH`
   when set, else 0 — and a gzip header without name or time, so one folder gives one byte stream;
-* validation problems are reported as `lint` reports findings (rule ID, file, line), all at once.
+* validation problems are reported as `lint` reports findings (rule ID, file, line), all at once;
+  and unless asked not to (`evaluate=False`, the CLI's `--skip-lint`) the addon must pass every lint
+  rule and render with its defaults, so that no registry serves an addon `enable` would fail on.
 
 `.helmignore` follows Helm's rules (pkg/ignore): one glob per line as Go's `filepath.Match` reads it,
 `#` comments, a pattern without `/` matches a base name at any depth, one with `/` the whole relative
@@ -69,9 +71,21 @@ PK04 = Rule(
     "`package` cannot (lint reports it as MD08).",
     "Structure",
 )
+PK05 = Rule(
+    "PK05",
+    "package.render",
+    Severity.ERROR,
+    "The addon renders with its default parameters",
+    "What `vela addon enable NAME` would do with the package: `veladdon render` must succeed on it.",
+    "Structure",
+)
 # Lint rules that cover §9.5's checks without evaluating CUE: metadata present, readable, valid,
-# with a name and a semantic version, and constraints that parse.
+# with a name and a semantic version, and constraints that parse. These are checked even with
+# --skip-lint: without them there is no chart to write.
 LINT_RULES = ("ST01", "ST05", "MD01", "MD02", "MD03", "MD04", "MD05")
+# Lint rules a package is not checked against: the folder's own name does not matter (the archive's
+# folder is named from metadata.yaml), and VB01 needs a git ref.
+NOT_FOR_PACKAGES = ("ST02", "VB01")
 MAX_ARCHIVE_BYTES = 100 * 1024 * 1024  # Helm's MaxDecompressedChartSize
 ALWAYS_IGNORED = frozenset({".git"})
 
@@ -222,12 +236,14 @@ def _template_problems(root: Path) -> list[tuple[str, str]]:
     return []
 
 
-def check_addon_dir(path: str | Path, *, cwd: Path | None = None) -> LintReport:
+def check_addon_dir(
+    path: str | Path, *, cwd: Path | None = None, evaluate: bool = False, cue_path: str | None = None
+) -> LintReport:
     """The checks `package` runs before archiving (spec §9.5 step 1), as a lint report: lint's
-    structure and metadata rules (no CUE is evaluated) plus the template, .helmignore and file checks.
-    Raises InputError when `path` is not a folder (there is nothing to report on)."""
+    structure and metadata rules plus the template, .helmignore and file checks; with `evaluate` every
+    other lint rule too (CUE is evaluated, with `cue_path` if given) and PK05, the render with default
+    parameters. Raises InputError when `path` is not a folder (there is nothing to report on)."""
     from veladdon.lint.engine import display_path, lint_paths
-    from veladdon.lint.registry import select_rules
 
     root = Path(path)
     if not root.exists():
@@ -239,9 +255,9 @@ def check_addon_dir(path: str | Path, *, cwd: Path | None = None) -> LintReport:
     shown = display_path(root, cwd)
     extra: list[Finding] = []
 
-    def add(rule: Rule, file: str, message: str, line: int | None = None) -> None:
+    def add(rule: Rule, file: str, message: str, line: int | None = None, col: int | None = None) -> None:
         where = file if shown == "." and file else (f"{shown}/{file}" if file else shown)
-        extra.append(Finding(where, line, None, rule.id, message, rule.severity, shown))
+        extra.append(Finding(where, line, col, rule.id, message, rule.severity, shown))
 
     if not (root / "metadata.yaml").is_file():
         results: tuple[AddonResult, ...] = ()
@@ -251,7 +267,8 @@ def check_addon_dir(path: str | Path, *, cwd: Path | None = None) -> LintReport:
             f'no metadata.yaml exists in directory "{shown}"; `veladdon init NAME` creates an addon',
         )
     else:
-        report = lint_paths([root], select=LINT_RULES, jobs=1, cache_dir=None, cwd=cwd)
+        selected = [r.id for r in _package_rules(evaluate)]
+        report = lint_paths([root], select=selected, jobs=1, cache_dir=None, cwd=cwd, cue_path=cue_path)
         results = report.addons
     for file, message in _template_problems(root):
         add(PK01, file, message)
@@ -266,9 +283,35 @@ def check_addon_dir(path: str | Path, *, cwd: Path | None = None) -> LintReport:
     for rel, message in _file_problems(root):
         add(PK03, rel, message)
     base = results[0] if results else AddonResult(shown, ())
+    if evaluate and not any(f.severity is Severity.ERROR for f in (*base.findings, *extra)):
+        problem = _render_problem(root, cue_path)
+        if problem is not None:
+            add(PK05, *problem)
     findings = tuple(sorted({*base.findings, *extra}, key=Finding.sort_key))
-    rules_used = (*select_rules(LINT_RULES), PK01, PK02, PK03, PK04)
+    rules_used = (*_package_rules(evaluate), PK01, PK02, PK03, PK04, *((PK05,) if evaluate else ()))
     return LintReport((AddonResult(base.path, findings),), rules_used)
+
+
+def _package_rules(evaluate: bool) -> tuple[Rule, ...]:
+    from veladdon.lint.registry import select_rules
+
+    return select_rules((), NOT_FOR_PACKAGES) if evaluate else select_rules(LINT_RULES)
+
+
+def _render_problem(root: Path, cue_path: str | None) -> tuple[str, str, int | None, int | None] | None:
+    """(file relative to `root`, message, line, col) when the addon does not render with its default
+    parameters; lint's rules catch nearly everything render refuses, this is the rest."""
+    from veladdon.addon.loader import load_addon
+    from veladdon.cue.evaluator import default_evaluator
+    from veladdon.render import RenderOptions, render_addon
+
+    try:
+        render_addon(load_addon(root), RenderOptions(registry="local"), evaluator=default_evaluator(cue_path))
+    except InputError as exc:
+        where = Path(exc.path) if exc.path else None
+        rel = where.relative_to(root).as_posix() if where and where.is_relative_to(root) else ""
+        return rel, f"the addon does not render: {exc.message}", exc.line, exc.col
+    return None
 
 
 def _version_problem(root: Path) -> tuple[str, int | None] | None:
@@ -412,23 +455,36 @@ def package_addon(
     *,
     cwd: Path | None = None,
     on_report: Callable[[LintReport], None] | None = None,
+    evaluate: bool = False,
+    cue_path: str | None = None,
 ) -> PackageResult:
     """Validate the addon folder and write `<name>-<version>.tgz` into `out_dir` (default: the working
-    directory). Raises PackageError (carrying the lint report) when the folder fails the checks; the
-    source folder is never modified. `on_report` sees the report even when it is clean."""
+    directory). With `evaluate` the addon must also pass every lint rule and render (see
+    check_addon_dir). Raises PackageError (carrying the lint report, naming its first error) when the
+    folder fails the checks; the source folder is never modified. `on_report` sees the report even when
+    it is clean."""
     import hashlib
 
     from veladdon.addon.loader import load_addon
 
-    report = check_addon_dir(path, cwd=cwd)
+    report = check_addon_dir(path, cwd=cwd, evaluate=evaluate, cue_path=cue_path)
     if on_report is not None:
         on_report(report)
     if report.failed():
+        first = next(f for f in report.findings if f.severity is Severity.ERROR)
         n = report.summary.errors
+        structural = first.rule in (*LINT_RULES, PK01.id, PK02.id, PK03.id, PK04.id)
         raise PackageError(
-            f"{path} is not an addon dir: {n} problem{'s' if n != 1 else ''} found",
+            f"cannot package {path}: {first.rule} {first.message}"
+            + (f" (and {n - 1} more problem{'s' if n != 2 else ''}, listed above)" if n > 1 else ""),
             report,
-            hint="fix the findings above, then package again",
+            path=first.file,
+            line=first.line,
+            col=first.col,
+            hint="fix "
+            + ("them" if n > 1 else "it")
+            + ", then package again"
+            + ("" if structural else " (--skip-lint packages it all the same)"),
         )
     root = Path(path).resolve()
     meta = load_addon(root).metadata

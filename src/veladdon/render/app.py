@@ -8,7 +8,6 @@ stand-alone CUE component, whose declarations are nested under a hidden key in t
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -19,7 +18,7 @@ from typing import Any
 from veladdon.addon.model import Addon, SourceFile
 from veladdon.cue.evaluator import CueError, CueFile, Diagnostic, Evaluator
 from veladdon.cue.source import CueSyntaxError, declared_fields, declares, read_header, with_package
-from veladdon.errors import InputError
+from veladdon.errors import Detail, InputError
 from veladdon.render.sources import ObjectError, nested, object_problem, parse_object, syntax_error
 
 APP_API_VERSION = "core.oam.dev/v1beta1"
@@ -267,7 +266,10 @@ def _plan(addon: Addon, options: RenderOptions) -> _Plan:
             expressions.append("outputs")
 
     for index, res in enumerate(standalone):
-        files.append(CueFile(res.rel, nested(res, f"_veladdon_r{index}", package), origin=str(res.path)))
+        holder = f"_veladdon_r{index}"
+        files.append(
+            CueFile(res.rel, nested(res, holder, package), origin=str(res.path), holders=((holder, ""),))
+        )
         expressions.append(f"_veladdon_r{index}.output")
 
     if expressions:
@@ -517,17 +519,20 @@ def _explain(exc: CueError, addon: Addon, plan: _Plan, evaluator: Evaluator) -> 
         if missing:
             diags = missing
     param = addon.parameter_file
-    for diag in diags:
-        described = _describe_parameter(diag, param)
-        if described is not None:
-            return described
-    if any(_HOLDER.search(d.message) for d in exc.diagnostics):
-        # A stand-alone component is nested under `_veladdon_r<i>`: the user wrote `output`.
-        return CueError([dataclasses.replace(d, message=_HOLDER.sub("", d.message)) for d in exc.diagnostics])
-    return exc
-
-
-_HOLDER = re.compile(r"_veladdon_r\d+\.")
+    described = [_describe_parameter(diag, param) for diag in diags]
+    lead = next((i for i, d in enumerate(described) if d is not None), None)
+    if lead is None:
+        return exc
+    # The parameter error leads; every other error follows, in the same words.
+    details = []
+    for index, (diag, desc) in enumerate(zip(diags, described, strict=True)):
+        if index != lead:
+            details.append(Detail(desc.message, desc.path, desc.line, desc.col) if desc else diag.detail())
+    first = described[lead]
+    assert first is not None
+    same = Detail(first.message, first.path, first.line, first.col)
+    first.details = tuple(d for d in dict.fromkeys(details) if d != same)
+    return first
 
 
 def _missing_parameters(plan: _Plan, evaluator: Evaluator) -> list[Diagnostic]:
@@ -561,11 +566,12 @@ def _describe_parameter(diag: Diagnostic, param: SourceFile | None) -> InputErro
     if sep and " " not in head:  # a CUE path (`parameter.x`, or where v0.4 saw it used: `output.spec…`)
         detail = rest.strip()
     if "incomplete value" in detail:
-        detail = "is required but has no value"
+        detail = " is required but has no value"
     elif "field not allowed" in detail:
-        detail = "is not a parameter of this addon (the parameter schema is closed)"
+        detail = " is not a parameter of this addon (the parameter schema is closed)"
     else:
         detail = _value_error(detail)
+        detail = detail if detail.startswith(":") else f": {detail}"
     what = f"parameter `{name}`" if name else "parameter"
     extras = []
     if declared:
@@ -573,7 +579,6 @@ def _describe_parameter(diag: Diagnostic, param: SourceFile | None) -> InputErro
     if usage:
         extras.append(f"usage: {usage}")
     suffix = f" ({'; '.join(extras)})" if extras else ""
-    detail = detail if detail.startswith(":") else f" {detail}"
     pos = in_param_file[0] if in_param_file else diag.primary
     if pos is None and param is not None:
         return InputError(

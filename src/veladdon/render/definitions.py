@@ -154,13 +154,23 @@ def render_definitions(addon: Addon, namespace: str, evaluator: Evaluator) -> Re
         if imports_vela(source.text):
             result.unchecked.append(source.rel)
         else:
-            files.append(CueFile(source.rel, _template_file(source, split, index), origin=str(source.path)))
+            files.append(
+                CueFile(
+                    source.rel,
+                    _template_file(source, split, index),
+                    origin=str(source.path),
+                    holders=((f"_veladdon_t{index}", "template"),),
+                )
+            )
     for index, view in enumerate(addon.cue_views):
         if imports_vela(view.text):
             result.unchecked.append(view.rel)
         else:
+            holder = f"_veladdon_v{index}"
             files.append(
-                CueFile(view.rel, nested(view, f"_veladdon_v{index}", "main"), origin=str(view.path))
+                CueFile(
+                    view.rel, nested(view, holder, "main"), origin=str(view.path), holders=((holder, ""),)
+                )
             )
 
     headers: list[Any] = []
@@ -182,7 +192,8 @@ def render_definitions(addon: Addon, namespace: str, evaluator: Evaluator) -> Re
 def _header_file(source: SourceFile, split: DefinitionSource, index: int) -> CueFile:
     """The header as `_veladdon_d<i>: {...}`, padded so that it starts on its original line."""
     padding = "\n" * max(1, split.header_span.line - 1)
-    body = f"{padding}_veladdon_d{index}: {split.header_text}\n"
+    holder = f"_veladdon_d{index}"
+    body = f"{padding}{holder}: {split.header_text}\n"
 
     def with_imports(imports: list[Import]) -> str:
         specs = "".join(f", import {i.alias + ' ' if i.alias else ''}{_quote(i.path)}" for i in imports)
@@ -191,7 +202,9 @@ def _header_file(source: SourceFile, split: DefinitionSource, index: int) -> Cue
     imports = list(read_header(source.text).imports)
     unused = {(i.alias, i.path) for i in unused_imports(with_imports(imports))}
     text = with_imports([i for i in imports if (i.alias, i.path) not in unused])
-    return CueFile(f"_veladdon/header{index}.cue", text, origin=str(source.path))
+    return CueFile(
+        f"_veladdon/header{index}.cue", text, origin=str(source.path), holders=((holder, split.name),)
+    )
 
 
 def _quote(path: str) -> str:
@@ -307,28 +320,17 @@ def _attribute_position(text: str, split: DefinitionSource, path: list[str]) -> 
     return found
 
 
-_INTERNAL = re.compile(r"#?_veladdon_([a-z])(\d+)")
 _NOT_FOUND = re.compile(r'reference "parameter" not found')
 
 
 def _compile_error(
     exc: CueError, addon: Addon, splits: list[tuple[SourceFile, DefinitionSource]]
 ) -> InputError:
-    """A CUE error of the definitions' instance in the user's words: upstream's prefixes, `template`
-    and the definition's name instead of veladdon's holder keys (pkg/addon/addon.go:
+    """A CUE error of the definitions' instance in upstream's words (pkg/addon/addon.go:
     renderDefinitions wraps FromCUEString's error as `fail to render definition: <file> in cue's
-    format`)."""
-
-    def user_words(match: re.Match[str]) -> str:
-        kind, index = match.group(1), int(match.group(2))
-        if kind == "t":
-            return "template"
-        if kind == "d" and index < len(splits):
-            return splits[index][1].name
-        return ""
-
+    format`); the evaluator already says `template` and the definition's name for veladdon's holder
+    keys. Every further error follows as a detail."""
     message = exc.message.removeprefix("CUE error: ")
-    message = _INTERNAL.sub(user_words, message).replace(": .", ": ").lstrip(".")
     source = next((s for s, _ in splits if exc.path is not None and str(s.path) == exc.path), None)
     view = next((v for v in addon.cue_views if exc.path is not None and str(v.path) == exc.path), None)
     if source is not None:
@@ -346,5 +348,6 @@ def _compile_error(
             line=exc.line,
             col=exc.col,
             hint="declare it in the template, e.g. `parameter: #parameter`, or `parameter: {...}`",
+            details=exc.details,
         )
-    return InputError(message, path=exc.path, line=exc.line, col=exc.col)
+    return InputError(message, path=exc.path, line=exc.line, col=exc.col, details=exc.details)

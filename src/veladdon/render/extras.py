@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -117,11 +116,13 @@ def render_config_templates(
     expressions: list[str] = []
     ctx = "context: {name: string, namespace: string, ...}\n"
     for index, source in checked:
+        holders = ((f"#_veladdon_c{index}", ""),)
         files.append(
             CueFile(
                 source.rel,
                 nested(source, f"#_veladdon_c{index}", "main", prelude=ctx),
                 origin=str(source.path),
+                holders=holders,
             )
         )
         # pkg/config/factory.go: ParseTemplate compiles the whole script, but the schema comes from
@@ -134,6 +135,7 @@ def render_config_templates(
                 source.rel,
                 nested(only, f"#_veladdon_c{index}", "main", prelude=ctx),
                 origin=str(source.path),
+                holders=holders,
             )
         )
         expressions += [f"#_veladdon_c{index}.metadata", f"_veladdon_w{index}"]
@@ -152,10 +154,16 @@ def render_config_templates(
     openapi: dict[str, Any] = {}
     if checked:
         writers = CueFile(
-            "_veladdon/writers.cue", "\n".join(writer_lines) + "\n", label="config template writers"
+            "_veladdon/writers.cue",
+            "\n".join(writer_lines) + "\n",
+            label="config template writers",
+            holders=tuple((f"_veladdon_w{index}", "template") for index, _ in checked),
         )
         schemas = CueFile(
-            "_veladdon/schemas.cue", "\n".join(schema_lines) + "\n", label="config template schemas"
+            "_veladdon/schemas.cue",
+            "\n".join(schema_lines) + "\n",
+            label="config template schemas",
+            holders=tuple((f"#veladdon_ct{index}", "template.parameter") for index, _ in checked),
         )
         try:
             values = evaluator.export([*files, writers], expressions)
@@ -166,6 +174,7 @@ def render_config_templates(
                 path=exc.path,
                 line=exc.line,
                 col=exc.col,
+                details=[dataclasses.replace(d, message=scrub(d.message)) for d in exc.details],
             ) from exc
 
     objects = []
@@ -184,12 +193,9 @@ def render_config_templates(
 
 
 def scrub(message: str) -> str:
-    """CUE's message without veladdon's holder names: `#_veladdon_c0.template.x` is the user's
-    `template.x`; the `CUE error: ` prefix is dropped."""
-    message = message.removeprefix("CUE error: ")
-    message = re.sub(r"#?_veladdon_[a-z]+\d+\.", "", message)
-    message = re.sub(r"#?_veladdon_[a-z]+\d+", "the file", message)
-    return message.replace("openapi: ", "")
+    """CUE's message after upstream's prefix: without veladdon's `CUE error: ` and CUE's `openapi: `
+    (the evaluator already says the user's names for veladdon's holder keys)."""
+    return message.removeprefix("CUE error: ").replace("openapi: ", "")
 
 
 def parameter_only(text: str) -> str:

@@ -115,36 +115,35 @@ def parameter_openapi(source: SourceFile, evaluator: Evaluator) -> dict[str, Any
             hint="write the parameters as `parameter: { name: *default | type }`",
         )
     files = [
-        CueFile(source.rel, nested(source, _HOLDER, "main"), origin=str(source.path), role="parameter"),
+        CueFile(
+            source.rel,
+            nested(source, _HOLDER, "main"),
+            origin=str(source.path),
+            role="parameter",
+            holders=((_HOLDER, ""),),
+        ),
         CueFile(
             "_veladdon/parameter-schema.cue",
             f"package main\n#{_SCHEMA}: {_HOLDER}.parameter\n",
             label="the parameter schema",
+            holders=((f"#{_SCHEMA}", "parameter"),),
         ),
     ]
     try:
         document = evaluator.openapi(files)
     except CueError as exc:
-        # CUE often leads with a summary without a position ("2 errors in empty disjunction"):
-        # report the first error that points into the user's file.
-        message, where, line, col = exc.message, exc.path or str(source.path), exc.line, exc.col
-        for diag in exc.diagnostics:
-            pos = diag.primary
-            if pos is not None and not pos.generated:
-                message, where, line, col = diag.message, pos.file, pos.line, pos.col
-                break
+        # CUE often leads with a summary without a position ("2 errors in empty disjunction"): lead
+        # with the first error that points into the user's file, then every other one.
+        first = next((d for d in exc.diagnostics if d.primary is not None and not d.primary.generated), None)
+        pos = first.primary if first is not None else None
         raise InputError(
-            f"parameter schema does not compile: {_scrub(message)}", path=where, line=line, col=col
+            f"parameter schema does not compile: {first.message if first else exc.message}",
+            path=pos.file if pos else exc.path or str(source.path),
+            line=pos.line if pos else exc.line,
+            col=pos.col if pos else exc.col,
+            details=[d.detail() for d in exc.diagnostics if d is not first],
         ) from exc
     return resolve_openapi(document, _SCHEMA)
-
-
-def _scrub(message: str) -> str:
-    """CUE's generator names schema paths (`components.schemas."_veladdon_p".properties.parameter
-    .properties.x.default`): show the user's `parameter.x.default` instead."""
-    message = re.sub(r'components\.schemas\."?_veladdon_p"?\.properties\.parameter', "parameter", message)
-    message = message.replace(".properties.", ".")
-    return message.replace(_HOLDER + ".", "").replace(_HOLDER[1:] + ".", "")
 
 
 def upstream_schema(raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -147,7 +147,7 @@ def config_templates(ctx: LintContext) -> None:
             )
             return
         except InputError as exc:
-            ctx.report_error("DF04", exc, pending[0])
+            ctx.report_error("DF04", exc, pending[0], same_file=True)
             rel = ctx.rel(exc.path)
             rest = tuple(s for s in pending if s.rel != rel)
             if len(rest) == len(pending):
@@ -185,6 +185,11 @@ def definitions(ctx: LintContext) -> None:
             if isinstance(exc, DefinitionRefused):
                 rule = REFUSED_RULES.get(exc.reason, rule)
             ctx.report(rule, message, exc.path or "", exc.line, exc.col)
+            for detail in exc.details:  # the other files' errors come when they are rendered alone
+                if detail.path == exc.path:
+                    ctx.report(
+                        _rule_for(source, detail.line), detail.message, detail.path, detail.line, detail.col
+                    )
             if source is None:
                 break
             pending = dataclasses.replace(

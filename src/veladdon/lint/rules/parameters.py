@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from veladdon.addon.values import load_values_file
-from veladdon.cue.evaluator import CueError
 from veladdon.cue.source import ParsedSource
 from veladdon.errors import InputError
 from veladdon.lint.context import LintContext
@@ -125,19 +124,14 @@ def schema(ctx: LintContext) -> None:
         ctx.report("PA01", f"{source.rel} declares no `parameter` field", source, 1, 1)
         return
     result = parameter_schema(ctx)
-    if isinstance(result, CueError):
-        for diag in result.diagnostics:
-            pos = diag.primary
-            ctx.report(
-                "PA01",
-                f"parameter schema does not compile: {diag.message}",
-                pos.file if pos else source,
-                pos.line if pos else 1,
-                pos.col if pos else None,
-            )
-        return
     if isinstance(result, InputError):
-        ctx.report_error("PA01", result, source)
+        ctx.report_error("PA01", result, source, with_details=False)
+        # Each further error in the same words as the first (render and params list them bare).
+        prefix = (
+            "parameter schema does not compile: " if result.message.startswith("parameter schema") else ""
+        )
+        for detail in result.details:
+            ctx.report("PA01", prefix + detail.message, detail.path or source, detail.line or 1, detail.col)
         return
     if result is None:
         return

@@ -10,11 +10,12 @@ from typing import Any
 from veladdon.addon.loader import version_warning
 from veladdon.addon.model import SourceFile
 from veladdon.cue.evaluator import CueError
+from veladdon.errors import InputError
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
 from veladdon.lint.positions import locate_in
 from veladdon.lint.registry import check, define
-from veladdon.lint.rules.parameters import PA04, in_definitions, render_error_rule
+from veladdon.lint.rules.parameters import PA04, in_definitions, parameter_schema, render_error_rule
 from veladdon.render.sources import ObjectError
 
 TP01 = define(
@@ -110,7 +111,7 @@ def rendered(ctx: LintContext) -> None:
         if isinstance(exc, CueError):
             for diag in exc.diagnostics:
                 pos = diag.primary
-                if pos is not None and in_definitions(ctx, pos.file):
+                if pos is not None and (in_definitions(ctx, pos.file) or _reported_elsewhere(ctx, pos.file)):
                     continue
                 rule = render_error_rule(exc, diag.role)
                 if pos is None:
@@ -122,9 +123,15 @@ def rendered(ctx: LintContext) -> None:
                     rule, f"{prefix}{diag.message}", pos.file if pos else "", pos.line if pos else None,
                     pos.col if pos else None,
                 )  # fmt: skip
-        elif not in_definitions(ctx, exc.path):
+        else:
             rule = "TP04" if isinstance(exc, ObjectError) else render_error_rule(exc)
-            ctx.report_error(rule, exc, ctx.addon.template_cue or ctx.addon.template_yaml)
+            fallback = ctx.addon.template_cue or ctx.addon.template_yaml
+            if not in_definitions(ctx, exc.path) and not _reported_elsewhere(ctx, exc.path):
+                ctx.report_error(rule, exc, fallback, with_details=False)
+            for detail in exc.details:
+                if not in_definitions(ctx, detail.path) and not _reported_elsewhere(ctx, detail.path):
+                    detail_rule = "PA04" if detail.message.startswith("parameter") else "TP01"
+                    ctx.report(detail_rule, detail.message, detail.path or fallback, detail.line, detail.col)
         return
     result = outcome.result
     assert result is not None
@@ -195,3 +202,22 @@ def _check_output(ctx: LintContext, obj: dict[str, Any]) -> None:
             f"outputs.{key} is not a Kubernetes object: no {', '.join(missing)}",
             *_at(ctx, f"{key}:", "outputs"),
         )
+
+
+def _reported_elsewhere(ctx: LintContext, path: str | None) -> bool:
+    """Whether the render's errors in this file would only repeat another rule's finding: CU03 reports a
+    file that does not scan (once, at its position), PA01 a parameter.cue whose schema does not compile."""
+    assert ctx.addon is not None
+    rel = ctx.rel(path)
+    source = next((s for s in ctx.addon.files() if s.rel == rel), None)
+    if source is None:
+        return False
+    if ctx.active("CU03") and rel.endswith(".cue") and ctx.syntax_error(source) is not None:
+        return True
+    param = ctx.addon.parameter_file
+    return (
+        ctx.active("PA01")
+        and param is not None
+        and rel == param.rel
+        and isinstance(parameter_schema(ctx), InputError)
+    )
