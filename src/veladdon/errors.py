@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
 
 class ExitCode(IntEnum):
@@ -77,6 +78,15 @@ class ClusterError(VeladdonError):
     """The cluster could not be reached or refused us (exit 5)."""
 
     exit_code = ExitCode.CLUSTER
+
+
+class Interrupted(VeladdonError):
+    """Ctrl-C (exit 130); the message says what was and was not done where that matters."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, message: str = "interrupted", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
 
 
 class TimedOut(VeladdonError):
