@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
+from typing import Any
 
 # At most this many errors of one failure are shown (the first on the `Error:` line), then how many more.
 MAX_SHOWN_ERRORS = 10
@@ -117,6 +118,15 @@ class ClusterError(VeladdonError):
     """The cluster could not be reached or refused us (exit 5)."""
 
     exit_code = ExitCode.CLUSTER
+
+
+class Interrupted(VeladdonError):
+    """Ctrl-C (exit 130); the message says what was and was not done where that matters."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+    def __init__(self, message: str = "interrupted", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
 
 
 class TimedOut(VeladdonError):

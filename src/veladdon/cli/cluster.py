@@ -20,7 +20,7 @@ from veladdon.cli.options import (
     ValuesFiles,
     parse_duration,
 )
-from veladdon.errors import ExitCode, InputError
+from veladdon.errors import ExitCode, InputError, Interrupted
 
 if TYPE_CHECKING:
     from veladdon.kube.cluster import Cluster
@@ -200,7 +200,7 @@ def _run(
     from veladdon.addon.yamlutil import dump_yaml
     from veladdon.cue.evaluator import default_evaluator
     from veladdon.kube.catalog import enable_from_registry
-    from veladdon.kube.enable import enable
+    from veladdon.kube.enable import Listener, enable
 
     term: Terminal = ctx.obj
     seconds = parse_duration(timeout)
@@ -213,46 +213,71 @@ def _run(
                 "--version applies to addons from a registry, not to a folder", hint="drop --version"
             )
     options = _options(values, set_args, values_files, clusters, **kwargs)
+    options.wait = wait
     evaluator = default_evaluator(term.cue_path)
     evaluator.warm()
-    with _connect(kubeconfig, context) as cluster:
-        if from_registry:
-            report = enable_from_registry(
-                cluster,
-                target,
-                options,
-                evaluator=evaluator,
-                version=version,
-                refresh=refresh,
-                report=term.info,
-            )
-        else:
-            _confirm_clusters(term, cluster, path, options, yes)
-            report = enable(cluster, path, options, evaluator=evaluator, report=term.info)
-        for warning in report.warnings:
-            term.warn(warning)
-        if options.dry_run == "client":
-            assert report.rendered is not None
-            term.write("---\n".join(dump_yaml(obj) for obj in report.rendered.objects()))
-            return
-        for dep in report.dependencies:
-            _print_outcomes(term, dep)
-            term.write(f"Addon {dep.addon} enabled successfully.\n")
-        _print_outcomes(term, report)
-        if options.dry_run == "server":
-            term.write(f"Addon {report.addon}: server dry run, nothing was changed.\n")
-            return
-        if wait:
-            _wait(term, cluster, report, options.system_namespace, seconds)
+    # The objects are this command's result: one line each on stdout, printed as each is applied (so
+    # an interrupted enable has shown what it did); progress and warnings go to stderr.
+    suffix = " (server dry run)" if options.dry_run == "server" else ""
+    dependencies: list[str] = []
+
+    def enabled(dep: EnableReport) -> None:
+        dependencies.append(dep.addon)
+        term.write(f"Addon {dep.addon} enabled successfully.\n")
+
+    listener = Listener(
+        progress=term.info,
+        warn=term.warn,
+        applied=lambda outcome: term.write(f"{outcome}{suffix}\n"),
+        enabled=enabled,
+    )
+    waiting: EnableReport | None = None
+    try:
+        with _connect(kubeconfig, context) as cluster:
+            if from_registry:
+                report = enable_from_registry(
+                    cluster,
+                    target,
+                    options,
+                    evaluator=evaluator,
+                    version=version,
+                    refresh=refresh,
+                    listener=listener,
+                )
+            else:
+                _confirm_clusters(term, cluster, path, options, yes)
+                report = enable(cluster, path, options, evaluator=evaluator, listener=listener)
+            if options.dry_run == "client":
+                assert report.rendered is not None
+                term.write("---\n".join(dump_yaml(obj) for obj in report.rendered.objects()))
+                return
+            if options.dry_run == "server":
+                term.write(f"Addon {report.addon}: server dry run, nothing was changed.\n")
+                return
+            if wait:
+                waiting = report
+                _wait(term, cluster, report, options.system_namespace, seconds)
+                waiting = None
+    except KeyboardInterrupt:
+        # Ctrl-C outside the apply itself (which raises PartialApply, naming every object).
+        raise Interrupted(_interrupted(waiting, dependencies, options.system_namespace)) from None
     verb = "upgraded" if options.upgrade else "enabled"
     term.write(f"Addon {report.addon} {verb} successfully.\n")
     if report.notes:
         term.write(report.notes.rstrip("\n") + "\n")
 
 
-def _print_outcomes(term: Terminal, report: EnableReport) -> None:
-    for outcome in report.outcomes:
-        term.write(f"{outcome}\n")
+def _interrupted(waiting: EnableReport | None, dependencies: list[str], namespace: str) -> str:
+    """What an enable interrupted before or after applying had done."""
+    if waiting is not None:
+        return (
+            f"interrupted while waiting for {namespace}/{waiting.app_name} to run; every object was "
+            f"applied ({len(waiting.outcomes)}), and KubeVela carries on installing the addon: "
+            f"`veladdon status {waiting.addon}` shows how far it got"
+        )
+    if dependencies:
+        return f"interrupted; dependencies enabled: {', '.join(dependencies)}; nothing else was applied"
+    return "interrupted; nothing was applied"
 
 
 def _wait(term: Terminal, cluster: Cluster, report: EnableReport, namespace: str, seconds: float) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -13,7 +15,7 @@ from veladdon import __version__
 from veladdon.cli.console import Terminal
 from veladdon.cli.help import Group
 from veladdon.cli.options import Output, OutputFormat
-from veladdon.errors import ExitCode, VeladdonError
+from veladdon.errors import ExitCode, Interrupted, VeladdonError
 
 app = typer.Typer(
     name="veladdon",
@@ -83,6 +85,31 @@ def _register() -> None:
 
     for module in (render, params, lint, init, cluster, lifecycle, package, registry):
         module.register(app)
+    for info in _commands(app):
+        if info.callback is not None:
+            info.callback = _interruptible(info.callback)
+
+
+def _commands(typer_app: typer.Typer) -> list[Any]:
+    found = list(typer_app.registered_commands)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            found += _commands(group.typer_instance)
+    return found
+
+
+def _interruptible(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """Ctrl-C inside a command becomes `Interrupted` (one `Error:` line, exit 130) before Typer sees it:
+    Typer turns a KeyboardInterrupt into a silent exit 130."""
+
+    @functools.wraps(callback)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
+
+    return command
 
 
 _register()
@@ -111,9 +138,12 @@ def run(argv: list[str] | None = None) -> int:
     except VeladdonError as exc:
         if debug:
             traceback.print_exc()
+        if exc.exit_code == ExitCode.INTERRUPTED:
+            _after_ctrl_c()
         sys.stderr.write(f"Error: {exc.display()}\n")
         return int(exc.exit_code)
     except KeyboardInterrupt:
+        _after_ctrl_c()
         sys.stderr.write("Error: interrupted\n")
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
@@ -143,6 +173,12 @@ def run(argv: list[str] | None = None) -> int:
         # a command that says what it did and did not do raises its own VeladdonError instead.
         sys.stderr.write("Error: interrupted\n")
     return rc if isinstance(rc, int) else int(ExitCode.OK)
+
+
+def _after_ctrl_c() -> None:
+    """On a terminal the `^C` echo has no newline: start the error on a line of its own."""
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
 
 
 def entry() -> None:

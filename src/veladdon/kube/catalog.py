@@ -13,7 +13,7 @@ from typing import Any
 from veladdon.cue.evaluator import Evaluator
 from veladdon.kube.addons import installed_addons
 from veladdon.kube.cluster import Cluster
-from veladdon.kube.enable import EnableOptions, EnableReport, Reporter, enable, vela_core_version
+from veladdon.kube.enable import EnableOptions, EnableReport, Listener, enable, vela_core_version
 from veladdon.kube.registries import list_registries
 from veladdon.registry import AddonNotFoundError, ClusterVersions, Registries, RegistryNotConfigured
 
@@ -31,7 +31,7 @@ def enable_from_registry(
     evaluator: Evaluator,
     version: str | None = None,
     refresh: bool = False,
-    report: Reporter = lambda _line: None,
+    listener: Listener = Listener(),
 ) -> EnableReport:
     ns = options.system_namespace
     specs, warnings = list_registries(cluster, ns)
@@ -46,9 +46,14 @@ def enable_from_registry(
         versions = ClusterVersions(
             vela=vela_core_version(cluster) or None, kubernetes=cluster.server_version()
         )
+    # Warnings are said now, before anything is applied (and kept in the report for library callers).
+    for warning in warnings:
+        listener.warn(warning)
     resolved = registries.resolve(ref, version=version, cluster=versions)
+    for registry_warning in resolved.warnings:
+        listener.warn(str(registry_warning))
     if resolved.reason:
-        report(resolved.reason)
+        listener.progress(resolved.reason)
     installed = installed_addons(cluster, ns)
     dependencies = registries.resolve_dependencies(
         resolved, installed=installed, cluster=versions, registry=resolved.registry
@@ -56,7 +61,7 @@ def enable_from_registry(
     reports = []
     clusters = options.args.get("clusters")
     for dep in dependencies:
-        report(f"enabling dependency {dep.name} {dep.version} from registry {dep.registry}")
+        listener.progress(f"enabling dependency {dep.name} {dep.version} from registry {dep.registry}")
         if options.dry_run:
             continue
         dep_options = copy.copy(options)
@@ -64,11 +69,14 @@ def enable_from_registry(
         dep_options.upgrade = False
         dep_options.registry = dep.registry
         dep_options.system = dep.system
-        reports.append(enable(cluster, dep.path, dep_options, evaluator=evaluator, report=report))
+        dep_options.wait = False
+        enabled = enable(cluster, dep.path, dep_options, evaluator=evaluator, listener=listener)
+        listener.enabled(enabled)
+        reports.append(enabled)
     main = copy.copy(options)
     main.registry = resolved.registry
     main.system = resolved.system
-    result = enable(cluster, resolved.path, main, evaluator=evaluator, report=report)
+    result = enable(cluster, resolved.path, main, evaluator=evaluator, listener=listener)
     result.dependencies = [*reports, *result.dependencies]
     result.warnings = [*warnings, *(str(w) for w in resolved.warnings), *result.warnings]
     return result

@@ -5,8 +5,10 @@ conflicts) before anything is written; then the Application, then every auxiliar
 controller owner reference to it, then the parameter Secret; then objects the previous version
 created and this one does not are deleted. Every write is a server-side apply as field manager
 `veladdon`, so running enable twice changes nothing, and a field someone else changed is a
-reported conflict. A failure part-way raises `PartialApply`, which says what was and was not done;
-the next enable repairs it.
+reported conflict. A failure part-way (or Ctrl-C) raises `PartialApply`, which says what was and was
+not done; the next enable repairs it. What happens is told as it happens through a `Listener`: one
+`applied` call per object, which the CLI prints as the result (stdout), and progress and warnings
+(stderr), each once.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from veladdon.addon.model import Addon, SystemRequirements
 from veladdon.addon.values import deep_merge
 from veladdon.addon.versions import Constraint, VersionError, check_semver, is_semver
 from veladdon.cue.evaluator import Evaluator
-from veladdon.errors import ExitCode, InputError, TimedOut, VeladdonError
+from veladdon.errors import InputError, Interrupted, TimedOut, VeladdonError
 from veladdon.kube.addons import (
     NOTES_ANNOTATION,
     OBJECTS_ANNOTATION,
@@ -93,7 +95,9 @@ class PartialApply(VeladdonError):
     def __init__(self, cause: VeladdonError, done: list[str], pending: list[str]) -> None:
         summary = f"{cause.one_line()}; applied: {', '.join(done) or 'nothing'}"
         summary += f"; not applied: {', '.join(pending) or 'nothing'}"
-        super().__init__(summary, hint="fix the cause and run the same command again: it repairs the rest")
+        again = "run the same command again: it repairs the rest"
+        hint = again if isinstance(cause, Interrupted) else f"fix the cause and {again}"
+        super().__init__(summary, hint=hint)
         self.exit_code = cause.exit_code
         self.done = done
         self.pending = pending
@@ -113,6 +117,25 @@ class EnableOptions:
     registry: str = "local"
     # Requirements from a Helm registry's index (spec §9.4); None: those of metadata.yaml.
     system: SystemRequirements | None = None
+    # The caller waits for the Application to run afterwards: warn first if KubeVela's controller is
+    # not running, since then it never will (dependencies are not waited for: this addon only).
+    wait: bool = False
+
+
+def _ignore(_event: Any) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Listener:
+    """What `enable` tells its caller while it works, each thing once: `progress` and `warn` (notices, for
+    stderr), `applied` (each object right after it is applied: the result, for stdout, so an interrupted
+    run has shown what it did) and `enabled` (a dependency enabled on the way)."""
+
+    progress: Reporter = _ignore
+    warn: Reporter = _ignore
+    applied: Callable[[Outcome], None] = _ignore
+    enabled: Callable[[EnableReport], None] = _ignore
 
 
 @dataclass
@@ -148,7 +171,7 @@ def enable(
     options: EnableOptions,
     *,
     evaluator: Evaluator,
-    report: Reporter = lambda _line: None,
+    listener: Listener = Listener(),
     _visiting: frozenset[str] = frozenset(),
 ) -> EnableReport:
     """Enable (or upgrade) the addon folder at `path`. Nothing is written with a dry run."""
@@ -165,6 +188,13 @@ def enable(
     existing = find_app(cluster, name, ns)
     if options.upgrade and existing is None:
         raise AddonNotEnabled(name, ns, hint=f"enable it first: `veladdon enable {path}`")
+    if options.wait and not options.dry_run:
+        problem = controller_problem(cluster)
+        if problem:
+            listener.warn(
+                f"{problem}: the addon cannot become ready, so waiting for it ends at the --timeout; "
+                "--no-wait does not wait"
+            )
 
     live = LiveObjects(cluster)
     args = dict(options.args)
@@ -190,7 +220,7 @@ def enable(
     # that is applied and writes nothing for an addon that cannot be enabled.
     rendered = render_addon(addon, render_options, evaluator=evaluator)
     warnings.extend(rendered.warnings)
-    dependencies = _dependencies(cluster, addon, Path(path), options, evaluator, report, _visiting | {name})
+    dependencies = _dependencies(cluster, addon, Path(path), options, evaluator, listener, _visiting | {name})
     if not options.override_definitions:
         check_definition_conflicts(live, rendered, _app_name(existing, name))
 
@@ -208,9 +238,11 @@ def enable(
     if notes_warning:
         warnings.append(notes_warning)
     result.notes = notes
+    for warning in warnings:
+        listener.warn(warning)
     if options.dry_run == "client":
         return result
-    _apply_all(live, rendered, existing, result, options, report)
+    _apply_all(live, rendered, existing, result, options, listener)
     return result
 
 
@@ -223,19 +255,41 @@ def _app_name(existing: dict[str, Any] | None, addon: str) -> str:
 # --- checks before anything is written ---------------------------------------------------------
 
 
+def vela_core(cluster: Cluster) -> dict[str, Any] | None:
+    """KubeVela's controller Deployment (labelled `controller.oam.dev/name=vela-core`, else
+    `vela-system/kubevela-vela-core`), None when there is none."""
+    deployments = cluster.list("apps/v1", "Deployment", label_selector="controller.oam.dev/name=vela-core")
+    if deployments:
+        return deployments[0]
+    return cluster.get("apps/v1", "Deployment", "kubevela-vela-core", "vela-system")
+
+
+def controller_problem(cluster: Cluster) -> str | None:
+    """Why no KubeVela controller can reconcile Applications now (no vela-core Deployment, or none of
+    its replicas ready); None when one runs."""
+    deployment = vela_core(cluster)
+    if deployment is None:
+        return "KubeVela's controller is not running (no vela-core Deployment in the cluster)"
+    ready = (deployment.get("status") or {}).get("readyReplicas") or 0
+    if isinstance(ready, int) and ready > 0:
+        return None
+    meta = deployment.get("metadata") or {}
+    return (
+        f"KubeVela's controller is not running "
+        f"(Deployment {meta.get('namespace')}/{meta.get('name')} has 0 ready replicas)"
+    )
+
+
 def vela_core_version(cluster: Cluster) -> str | None:
     """The image tag of vela-core's `kubevela` container (spec §6.4), None when not found.
 
     Upstream splits the image on the first `:`, which breaks on registries with a port
     (`reg:5000/vela-core:v1.9.0`); the tag is what follows the last `:` after the last `/`.
     """
-    deployments = cluster.list("apps/v1", "Deployment", label_selector="controller.oam.dev/name=vela-core")
-    if not deployments:
-        fallback = cluster.get("apps/v1", "Deployment", "kubevela-vela-core", "vela-system")
-        deployments = [fallback] if fallback else []
-    if not deployments:
+    deployment = vela_core(cluster)
+    if deployment is None:
         return None
-    containers = deployments[0].get("spec", {}).get("template", {}).get("spec", {}).get("containers") or []
+    containers = deployment.get("spec", {}).get("template", {}).get("spec", {}).get("containers") or []
     for container in containers:
         if container.get("name") == "kubevela":
             image = str(container.get("image", ""))
@@ -288,7 +342,7 @@ def _dependencies(
     path: Path,
     options: EnableOptions,
     evaluator: Evaluator,
-    report: Reporter,
+    listener: Listener,
     visiting: frozenset[str],
 ) -> list[EnableReport]:
     """Spec §6.6, fixed: every missing dependency found as a sibling folder is enabled first (all of
@@ -314,7 +368,9 @@ def _dependencies(
             want = f" {dep.version}" if dep.version else ""
             problems.append(f"{dep.name}{want} (not enabled, and no folder {sibling})")
     if problems and options.dry_run:
-        report("dry run: dependencies are not enabled; make sure these are: " + "; ".join(problems))
+        listener.progress(
+            "dry run: dependencies are not enabled; make sure these are: " + "; ".join(problems)
+        )
         return []
     if problems:
         raise DependencyMissing(
@@ -323,7 +379,7 @@ def _dependencies(
         )
     if options.dry_run:
         if to_enable:
-            report(
+            listener.progress(
                 "dry run: dependencies are not enabled; they would be: "
                 + ", ".join(p.name for p in to_enable)
             )
@@ -331,13 +387,16 @@ def _dependencies(
     reports = []
     clusters = options.args.get("clusters")
     for folder in to_enable:
-        report(f"enabling dependency {folder.name} from {folder}")
+        listener.progress(f"enabling dependency {folder.name} from {folder}")
         dep_options = copy.copy(options)
         dep_options.args = {"clusters": clusters} if clusters else {}
         dep_options.upgrade = False
-        reports.append(
-            enable(cluster, folder, dep_options, evaluator=evaluator, report=report, _visiting=visiting)
+        dep_options.wait = False
+        enabled = enable(
+            cluster, folder, dep_options, evaluator=evaluator, listener=listener, _visiting=visiting
         )
+        listener.enabled(enabled)
+        reports.append(enabled)
     return reports
 
 
@@ -451,10 +510,8 @@ def _apply_all(
     existing: dict[str, Any] | None,
     result: EnableReport,
     options: EnableOptions,
-    report: Reporter,
+    listener: Listener,
 ) -> None:
-    cluster = live.cluster
-    dry = options.dry_run == "server"
     ns = options.system_namespace
     todo = plan(live, rendered, existing, addon=result.addon, namespace=ns, notes=result.notes)
     app = todo.app
@@ -467,13 +524,31 @@ def _apply_all(
         except VeladdonError as exc:
             pending = [str(r) for r in planned if str(r) not in done and str(r) != str(ref)]
             raise PartialApply(exc, done, [str(ref), *pending]) from exc
-        except KeyboardInterrupt:
-            pending = [str(r) for r in planned if str(r) not in done]
-            raise PartialApply(_Interrupted("interrupted"), done, pending) from None
         done.append(str(ref))
-        result.outcomes.append(Outcome(ref, action))
-        report(f"{ref.kind}/{ref.name} {action}" + (" (server dry run)" if dry else ""))
+        outcome = Outcome(ref, action)
+        result.outcomes.append(outcome)
+        listener.applied(outcome)
 
+    try:
+        _apply_steps(live, app, todo, existing, result, options, step)
+    except KeyboardInterrupt:
+        # Anywhere in the apply, including between two objects and the workflow restart after them.
+        pending = [str(r) for r in planned if str(r) not in done]
+        raise PartialApply(Interrupted(), done, pending) from None
+
+
+def _apply_steps(
+    live: LiveObjects,
+    app: dict[str, Any],
+    todo: Plan,
+    existing: dict[str, Any] | None,
+    result: EnableReport,
+    options: EnableOptions,
+    step: Callable[[ObjectRef, Callable[[], str]], None],
+) -> None:
+    cluster = live.cluster
+    dry = options.dry_run == "server"
+    ns = options.system_namespace
     live_app: dict[str, Any] = {}
 
     def apply_app() -> str:
@@ -501,10 +576,6 @@ def _apply_all(
         cluster.apply(app, force=options.force_conflicts)
     if not dry and existing is not None and result.changed:  # a new Application's workflow starts anyway
         nudge_workflow(cluster, app["metadata"]["name"], ns)
-
-
-class _Interrupted(VeladdonError):
-    exit_code = ExitCode.INTERRUPTED
 
 
 def _adopted(live: LiveObjects, aux: list[dict[str, Any]], previous: dict[Any, ObjectRef]) -> set[Any]:
@@ -648,13 +719,39 @@ def wait_running(
             )
         remaining = deadline - time.monotonic()
         if remaining <= 0:
+            problem = controller_problem(cluster)
+            if problem:
+                hint = "every object is applied: the addon starts once KubeVela's controller runs"
+            else:
+                hint = f"run `vela status {name} -n {namespace}`, or wait longer with --timeout"
             raise WaitTimeout(
-                f"timed out after {timeout:g}s waiting for {namespace}/{name}: phase {last_phase}"
-                + (f"; {failure_reason(app)}" if failure_reason(app) != "no message" else ""),
-                hint=f"run `vela status {name} -n {namespace}`, or wait longer with --timeout",
+                f"timed out after {timeout:g}s waiting for {namespace}/{name}: {where_it_stands(app)}"
+                + (f"; {problem}" if problem else ""),
+                hint=hint,
             )
         progress(last_phase, remaining)
         time.sleep(min(interval, max(remaining, 0.01)))
+
+
+def where_it_stands(app: dict[str, Any]) -> str:
+    """An Application that is not running yet: its phase (`status.status`) and its last workflow step
+    (name, phase, message), or that no controller has written a status at all."""
+    status = app.get("status") or {}
+    phase = status.get("status")
+    if not phase:
+        return "the Application has no status yet (no KubeVela controller has reconciled it)"
+    text = f"phase {phase}"
+    generation = app.get("metadata", {}).get("generation", 0) or 0
+    if phase == "running" and generation > (status.get("observedGeneration", 0) or 0):
+        text += " (of an earlier revision: the controller has not reconciled this one yet)"
+    steps = (status.get("workflow") or {}).get("steps") or []
+    if steps and isinstance(steps[-1], dict):
+        step = steps[-1]
+        why = step.get("message") or step.get("reason") or "no message"
+        text += f"; last workflow step {step.get('name')} ({step.get('phase') or 'no phase'}): {why}"
+    elif (reason := failure_reason(app)) != "no message":
+        text += f"; {reason}"
+    return text
 
 
 def failure_reason(app: dict[str, Any]) -> str:
