@@ -211,6 +211,8 @@ def _in_use(cli: Cli) -> Run:
 
 
 def _without_kubevela(cli: Cli) -> Run:
+    assert cli.kube is not None
+    cli.kube.without_kubevela()
     return cli("list", cluster=True)
 
 

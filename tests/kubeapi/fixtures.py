@@ -479,13 +479,12 @@ class SharedControlPlane:
     def _settled(self) -> dict[str, dict[str, str]]:
         """With KubeVela's controller, what it makes on its own at start (definition revisions, schema
         ConfigMaps, the vela-core Deployment's rollout) is part of the baseline: a snapshot that has
-        not changed for a second."""
-        previous, deadline = self._snapshot(), time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
+        not changed for three seconds (it works through ~90 built-in definitions at its own pace)."""
+        previous, deadline, quiet = self._snapshot(), time.monotonic() + 2 * WAIT_SECONDS, 0
+        while time.monotonic() < deadline and quiet < 3:
             time.sleep(1.0)
             current = self._snapshot()
-            if current == previous:
-                return current
+            quiet = quiet + 1 if current == previous else 0
             previous = current
         return previous
 

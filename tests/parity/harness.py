@@ -288,18 +288,31 @@ LIVE_KINDS = (
     ("/apis/apps/v1", "deployments", True),
     ("/api/v1", "namespaces", False),
 )
+KINDS = {
+    "applications": "Application",
+    "componentdefinitions": "ComponentDefinition",
+    "traitdefinitions": "TraitDefinition",
+    "policydefinitions": "PolicyDefinition",
+    "workflowstepdefinitions": "WorkflowStepDefinition",
+    "configmaps": "ConfigMap",
+    "secrets": "Secret",
+    "deployments": "Deployment",
+    "namespaces": "Namespace",
+}
 # Set by the server or the controller, or a time stamp: never compared.
 SERVER_METADATA = ("uid", "resourceVersion", "generation", "creationTimestamp", "managedFields", "selfLink")
 VOLATILE_ANNOTATIONS = (
     "app.oam.dev/publishVersion",  # a time stamp both tools write; its presence is compared
     "deployment.kubernetes.io/revision",
-    "oam.dev/kubevela-version",
+    "vela.io/startTime",
     "app.oam.dev/last-applied-configuration",
     "app.oam.dev/last-applied-time",
     "kubectl.kubernetes.io/last-applied-configuration",
 )
-# veladdon's own bookkeeping on the Application (what it applied, the rendered NOTES): docs/differences.md.
-VELADDON_ANNOTATIONS = ("veladdon.dev/objects", "veladdon.dev/notes")
+# veladdon's own bookkeeping on the Application (what it applied, the rendered NOTES): docs/differences.md;
+# and what KubeVela's controller writes on an Application, which vela's upgrade (a whole-object update)
+# drops until the controller writes it again, and veladdon's server-side apply leaves in place.
+VELADDON_ANNOTATIONS = ("veladdon.dev/objects", "veladdon.dev/notes", "oam.dev/kubevela-version")
 
 Snapshot = dict[str, dict[str, Any]]  # "Kind namespace/name" -> the object, cleaned
 
@@ -341,9 +354,9 @@ def snapshot(request: Callable[[str, str], Any], namespace: str = "vela-system")
     for base, plural, namespaced in LIVE_KINDS:
         path = f"{base}/namespaces/{namespace}/{plural}" if namespaced else f"{base}/{plural}"
         for item in (request("GET", path) or {}).get("items") or []:
-            kind = {"namespaces": "Namespace"}.get(plural, item.get("kind") or plural)
+            kind = KINDS[plural]
             meta = item["metadata"]
-            item.setdefault("kind", kind)
+            item["kind"] = kind
             snap[f"{kind} {meta.get('namespace', '')}/{meta['name']}".replace(" /", " ")] = clean_live(item)
     return snap
 
@@ -379,6 +392,19 @@ class Lifecycle:
     failure: str = ""
 
 
+def _gone(request: Callable[[str, str], Any], path: str, limit: float = 120.0) -> None:
+    """Until `path` is gone: vela's disable returns while the controller is still finalizing."""
+    import time
+
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            request("GET", path)
+        except Exception:
+            return
+        time.sleep(0.2)
+
+
 def lifecycle(
     tool: str,
     argv0: Sequence[str],
@@ -407,6 +433,7 @@ def lifecycle(
         if code != 0:
             return Lifecycle(enabled, upgraded, {}, [], f"{tool} upgrade exited {code}: {why}")
     code, why = run_cli([*argv0, "disable", name, *flags[1]], env)
+    _gone(request, f"/apis/core.oam.dev/v1beta1/namespaces/vela-system/applications/addon-{name}")
     settle()
     after = snapshot(request)
     return Lifecycle(
@@ -418,13 +445,34 @@ def lifecycle(
     )
 
 
+# Differences on the cluster that veladdon keeps on purpose (docs/differences.md): what each one drops
+# from vela's side before comparing, and why.
+LIVE_DELIBERATE: tuple[tuple[str, str], ...] = (
+    (
+        "oam.dev/render-hash",
+        "vela's applicator labels what it applies with a hash of its in-memory Go object (hashstructure v2) "
+        "to skip unchanged updates, and the controller copies the label onto the schema ConfigMaps; veladdon "
+        "applies server-side, which leaves unchanged objects unchanged without it",
+    ),
+)
+
+
+def _drop_deliberate(snap: Snapshot) -> None:
+    for obj in snap.values():
+        labels = (obj.get("metadata") or {}).get("labels") or {}
+        for label, _why in LIVE_DELIBERATE:
+            labels.pop(label, None)
+        if obj.get("metadata", {}).get("labels") == {}:
+            obj["metadata"].pop("labels")
+
+
 def lifecycle_differences(vela: Lifecycle, ours: Lifecycle, limit: int = 3) -> list[str]:
     """The first differences between what vela and veladdon did, stage by stage."""
-    if vela.failure or ours.failure:
-        if bool(vela.failure) == bool(ours.failure):
-            return []  # both refused
-        return [vela.failure or ours.failure]
+    for snap in (vela.enabled, vela.upgraded, vela.left, ours.enabled, ours.upgraded, ours.left):
+        _drop_deliberate(snap)
     diffs: list[str] = []
+    if bool(vela.failure) != bool(ours.failure):  # both failing, at the same stage, is agreement
+        diffs.append(vela.failure or ours.failure)
     for stage, a, b in (
         ("enable", vela.enabled, ours.enabled),
         ("upgrade", vela.upgraded, ours.upgraded),
@@ -442,3 +490,55 @@ def lifecycle_differences(vela: Lifecycle, ours: Lifecycle, limit: int = 3) -> l
     if vela.removed != ours.removed:
         diffs.append(f"removed: vela {vela.removed} / veladdon {ours.removed}")
     return diffs[:limit]
+
+
+# Parameters given to `upgrade` in the lifecycle comparison: a new value beside the stored ones, so both
+# tools' merging of stored and new parameters is compared (the stored Secret and the Application).
+UPGRADE_ARGS: dict[str, list[str]] = {
+    "redis-operator": ["image=quay.io/spotahome/redis-operator:v1.2.4"],
+    "required-param": ["replicas=2"],
+}
+
+
+def settle(request: Callable[[str, str], Any], quiet: float = 1.0, limit: float = 60.0) -> None:
+    """Until the cluster has not changed for `quiet` seconds (the controller has finished)."""
+    import time
+
+    deadline = time.monotonic() + limit
+    previous = snapshot(request)
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        current = snapshot(request)
+        if current == previous:
+            return
+        previous = current
+
+
+def compare_lifecycle(
+    vela: Path,
+    kubeconfig: Path,
+    request: Callable[[str, str], Any],
+    reset: Callable[[], None],
+    addon: Path,
+    cue: str | None,
+) -> Outcome:
+    """`vela addon enable/upgrade/disable` beside `veladdon enable/upgrade/disable`, each from the same
+    clean cluster (KubeVela's real controller running): the same objects created, changed and left."""
+    folder = addon.name
+    args = ARGS.get(folder, [])
+    try:
+        name = yaml.safe_load((addon / "metadata.yaml").read_text())["name"]
+    except (OSError, KeyError, TypeError, yaml.YAMLError):
+        name = folder
+    upgrade = UPGRADE_ARGS.get(folder, [])
+    env = {**os.environ, "KUBECONFIG": str(kubeconfig), **({"VELADDON_CUE": cue} if cue else {})}
+    done = []
+    for tool, argv0 in (("vela", [str(vela), "addon"]), ("veladdon", [sys.executable, "-m", "veladdon.cli"])):
+        try:
+            done.append(
+                lifecycle(tool, argv0, addon, name, args, upgrade, request, env, lambda: settle(request))
+            )
+        finally:
+            reset()
+    diffs = lifecycle_differences(done[0], done[1])
+    return Outcome(folder, not diffs, "; ".join(diffs))
