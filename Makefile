@@ -70,6 +70,7 @@ bench: install
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/lint.py
 	$(BIN)/python bench/kubeapi.py
+	$(BIN)/python bench/parity.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -30,6 +30,15 @@ def cue_release(request: pytest.FixtureRequest) -> engines.CueRelease:
     return release
 
 
+def _for_the_controller() -> list[engines.CueRelease]:
+    """The release a test against KubeVela's real controller runs on: the one KubeVela embeds."""
+    same = [r for r in CUE_RELEASES if r.cue is not None and r.version == engines.KUBEVELA_CUE]
+    return same or list(CUE_RELEASES[:1])
+
+
+_CONTROLLER_CUE = next((r.id for r in _for_the_controller()), None)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """`cue_release` is every release of the matrix; except for a test against KubeVela's real controller,
     which runs on the release KubeVela embeds: it checks the controller, and the other releases are
@@ -38,8 +47,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     chosen = list(CUE_RELEASES)
     if metafunc.definition.get_closest_marker("kubevela_controller"):
-        same = [r for r in CUE_RELEASES if r.cue is not None and r.version == engines.KUBEVELA_CUE]
-        chosen = same or chosen[:1]
+        chosen = _for_the_controller()
     ids = [r.id for r in chosen]
     metafunc.parametrize("cue_release", chosen, ids=ids, indirect=True, scope="session")
 
@@ -106,12 +114,22 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 _WHERE: dict[str, tuple[str | None, str | None]] = {}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Records where each test runs; and runs a test on KubeVela's real controller once, on the CUE
+    release KubeVela embeds (the other releases are checked on the other targets)."""
+    kept, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
         params = callspec.params if callspec is not None else {}
         release = params.get("cue_release")
+        if params.get("kube") == "controller" and release is not None and release.id != _CONTROLLER_CUE:
+            dropped.append(item)
+            continue
+        kept.append(item)
         _WHERE[item.nodeid] = (release.id if release is not None else None, params.get("kube"))
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -20,6 +20,9 @@ from veladdon.cli.main import run
 from veladdon.kube import disable as disable_mod
 from veladdon.kube.cluster import APP_API_VERSION, Cluster
 
+# Also against KubeVela's real controller (the `controller` target), where it is built.
+pytestmark = pytest.mark.with_controller
+
 Capture = pytest.CaptureFixture[str]
 NS = "vela-system"
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
@@ -164,11 +167,11 @@ def test_no_prompt_with_yes_or_without_a_terminal(
 
 
 def test_disable_timeout_exit_4(capsys: Capture, kube: KubeTarget, cluster: Cluster) -> None:
-    install_addon(cluster, finalizers=["app.oam.dev/resource-tracker-finalizer"])
+    install_addon(cluster, finalizers=["example.dev/hold"])  # no controller removes it
     code, out, err = veladdon(capsys, kube, "disable", "example", "--timeout", "200ms")
     assert (code, out) == (4, "")
     assert "timed out after 0.2s" in err
-    assert "Application vela-system/addon-example (finalizers: app.oam.dev/resource-tracker-finalizer)" in err
+    assert "Application vela-system/addon-example (finalizers: example.dev/hold)" in err
     assert len([line for line in err.splitlines() if line.startswith("Error:")]) == 1
 
 
@@ -296,6 +299,7 @@ def test_status_text(capsys: Capture, kube: KubeTarget, cluster: Cluster) -> Non
 
 
 def test_status_json_and_yaml(capsys: Capture, kube: KubeTarget, cluster: Cluster) -> None:
+    kube.without_controller("the test reads the status of an Application no controller has reconciled")
     install_addon(cluster)
     code, out, err = veladdon(capsys, kube, "status", "example", "-o", "json")
     assert code == 0, err

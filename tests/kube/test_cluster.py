@@ -10,6 +10,9 @@ from tests.kubeapi.fixtures import KubeTarget
 from veladdon.errors import ClusterError
 from veladdon.kube.cluster import Cluster, Conflict, NotInstalled
 
+# Also against KubeVela's real controller (the `controller` target), where it is built.
+pytestmark = pytest.mark.with_controller
+
 
 def connect(kube: KubeTarget) -> Cluster:
     return Cluster.connect(str(kube.kubeconfig), kube.context)

@@ -20,7 +20,7 @@ from veladdon.cli.main import run
 from veladdon.kube import enable as enable_mod
 from veladdon.kube.cluster import Cluster
 
-pytestmark = pytest.mark.usefixtures("cue_release")
+pytestmark = [pytest.mark.usefixtures("cue_release"), pytest.mark.with_controller]
 
 Capture = pytest.CaptureFixture[str]
 APP = ("core.oam.dev", "v1beta1", "applications")
@@ -110,10 +110,14 @@ def test_server_dry_run_says_so_on_each_line(capsys: Capture, cluster: Cluster, 
 
 
 def _vela_core_ready(kube: KubeTarget, ready: int) -> None:
+    kube.without_controller("its vela-core Deployment is kept ready by the deployment controller")
     k8s.AppsV1Api(kube.api_client()).patch_namespaced_deployment_status(
         "kubevela-vela-core",
         NS,
-        [{"op": "replace", "path": "/status/readyReplicas", "value": ready}],
+        [
+            {"op": "replace", "path": "/status/readyReplicas", "value": ready},
+            {"op": "replace", "path": "/status/availableReplicas", "value": ready},  # <= ready, always
+        ],
         _content_type="application/json-patch+json",
     )
 
@@ -142,6 +146,7 @@ def test_controller_not_running_is_said_at_the_start_and_in_the_timeout(
 def test_no_vela_core_deployment_is_said_at_the_start(
     capsys: Capture, cluster: Cluster, kube: KubeTarget
 ) -> None:
+    kube.without_controller("the controller runs whatever the Deployment object says")
     k8s.AppsV1Api(kube.api_client()).delete_namespaced_deployment("kubevela-vela-core", NS)
     code, _, err = veladdon(capsys, kube, "enable", str(EXAMPLE), "-s", "--timeout", "1s")
     assert code == 4

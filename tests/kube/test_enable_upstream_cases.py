@@ -15,7 +15,7 @@ from veladdon.cli.main import run
 from veladdon.kube.cluster import Cluster
 
 Capture = pytest.CaptureFixture[str]
-pytestmark = pytest.mark.usefixtures("cue_release")
+pytestmark = [pytest.mark.usefixtures("cue_release"), pytest.mark.with_controller]
 
 ACCEPTED = {
     "app-no-kind": 1,

@@ -18,6 +18,9 @@ from veladdon.kube.status import (
     workflow_of,
 )
 
+# Also against KubeVela's real controller (the `controller` target), where it is built.
+pytestmark = pytest.mark.with_controller
+
 NS = "vela-system"
 RUNNING: dict[str, Any] = {
     "status": "running",

@@ -305,6 +305,12 @@ class KubeTarget:
                 group, version, plural, name, patch, _content_type="application/json-patch+json"
             )
 
+    def without_controller(self, why: str) -> None:
+        """Skip the test on the `controller` target: it asserts what only a cluster without KubeVela's
+        controller does (`why`)."""
+        if self.controller:
+            pytest.skip(f"KubeVela's controller runs on this target: {why}")
+
     def install_kubevela(self, vela_version: str | None = None) -> None:
         """KubeVela's CRDs, the vela-system namespace and a vela-core Deployment that runs nothing.
 

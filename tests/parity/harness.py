@@ -90,8 +90,9 @@ DELIBERATE: tuple[Deliberate, ...] = (
         both_refuse_or_render=True,
     ),
     Deliberate(
-        ("definition-undeclared-parameter",),
-        "vela's CLI renders a definition whose template reads an undeclared `parameter`; KubeVela's "
+        ("definition-undeclared-parameter", "typo-definition"),
+        "vela's CLI renders a definition whose template reads an undeclared `parameter` (or misspells "
+        "it); KubeVela's "
         "admission webhook (on by default) then denies it (pkg/webhook/utils: ValidateCuexTemplate), after "
         "the Application was applied; veladdon refuses before writing anything",
         _no_change,

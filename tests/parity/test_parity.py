@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests import engines
-from tests.kubeapi.fixtures import SharedControlPlane, controlplane_available
+from tests.kubeapi.fixtures import SharedControlPlane, controller_available, controlplane_available
 
-from .harness import KNOWN_GAPS, compare, default_addons, vela_cue
+from .harness import ADDONS, EXAMPLE, KNOWN_GAPS, compare, compare_lifecycle, default_addons, vela_cue
 
 VELA = engines.engine("vela")
 
@@ -49,4 +49,23 @@ def vela_cluster(controlplane: SharedControlPlane) -> Iterator[Path]:
 def test_veladdon_renders_what_vela_renders(addon: Path, vela_cluster: Path) -> None:
     assert VELA is not None
     outcome = compare(VELA, vela_cluster, addon, vela_cue())
+    assert outcome.agree, f"{outcome.addon}: {outcome.detail}"
+
+
+@pytest.mark.skipif(
+    not controller_available(), reason="KubeVela's controller, kube-scheduler or kwok not built"
+)
+@pytest.mark.parametrize("addon", [EXAMPLE, ADDONS / "required-param"], ids=lambda p: p.name)
+def test_vela_and_veladdon_leave_the_cluster_the_same(
+    addon: Path, controller_plane: SharedControlPlane
+) -> None:
+    """Real `vela addon enable`, `upgrade` and `disable` beside veladdon's, with KubeVela's controller
+    reconciling: the same objects created (Application, definitions, schemas, Secret, what the controller
+    dispatched), the same stored parameters after the upgrade, nothing left after disable."""
+    assert VELA is not None and controller_plane.kubeconfig is not None
+    controller_plane.check()
+    plane = controller_plane.plane
+    outcome = compare_lifecycle(
+        VELA, controller_plane.kubeconfig, plane.request, controller_plane.reset, addon, vela_cue()
+    )
     assert outcome.agree, f"{outcome.addon}: {outcome.detail}"

@@ -27,6 +27,10 @@ REFUSED = {
     "param-errors",
     "required-param",
     "trait-unknown-spec-field",
+    "typo-config-template",
+    "typo-definition",
+    "typo-parameter",
+    "typo-resource",
 }
 # Renders only where CUE still has list arithmetic (before v0.11), as with KubeVela's own CUE.
 NEEDS_OLD_CUE = {"list-arithmetic"}

@@ -111,7 +111,17 @@ def test_names_select_engines_by_name_version_or_build_module() -> None:
 
     assert names("cue") == ["cue-v0.9.2", "cue-v0.14.1", "cue-v0.17.1"]
     assert names("cue-v0.14.1") == ["cue-v0.14.1"]
-    assert names("kubernetes") == ["kube-apiserver-v1.36.3", "kube-controller-manager-v1.36.3"]
-    assert names("kubevela") == ["vela-v1.10.9", "vela-core-v1.10.9", "kubevela-crds-v1.10.9"]
+    assert names("kubernetes") == [
+        "kube-apiserver-v1.36.3",
+        "kube-controller-manager-v1.36.3",
+        "kube-scheduler-v1.36.3",
+    ]
+    assert names("kwok") == ["kwok-v0.8.0", "kwok-stages-v0.8.0"]
+    assert names("kubevela") == [
+        "vela-v1.10.9",
+        "vela-core-v1.10.9",
+        "kubevela-crds-v1.10.9",
+        "kubevela-definitions-v1.10.9",
+    ]
     with pytest.raises(SystemExit, match="unknown engine 'kubectl'"):
         build.select(["kubectl"])
