@@ -160,6 +160,10 @@ OFFLINE: dict[str, list[Scenario]] = {
         lambda cli: cli("render", str(ADDONS / "outputs-no-kind")),
         lambda cli: cli("render", str(ADDONS / "definition-undeclared-parameter")),
     ],
+    "package refused": [
+        lambda cli: cli("package", str(ADDONS / "outputs-no-kind"), "--destination", str(cli.tmp / "out")),
+        lambda cli: cli("package", str(ADDONS / "typo-resource"), "--destination", str(cli.tmp / "out")),
+    ],
     "output cannot be written": [_unwritable],
     "cluster unreachable": [
         lambda cli: cli(
@@ -301,6 +305,9 @@ def check(situation: str, result: Run) -> None:
         return
     assert len(errors) == 1, result.err
     assert not LEAKS.search(result.err), result.err
+    if situation == "package refused":  # the lint findings come first, as `lint` prints them
+        assert result.err.splitlines()[-1] == errors[0]
+        return
     if code in (2, 5, 130) or situation in ("addon not enabled", "registry not configured"):
         assert result.err.count("\n") == 1, f"more than the one line:\n{result.err}"
 

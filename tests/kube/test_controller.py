@@ -92,10 +92,10 @@ def test_a_workload_that_never_becomes_ready_times_out_naming_the_phase(
 ) -> None:
     """1000 CPUs: no node can take the Pod, so it stays Pending and the component unhealthy."""
     folder = addon(tmp_path, "too-big", {"resources/web.cue": webservice("too-big", cpu="1000")})
-    code, _, err = veladdon(capsys, kube, "enable", str(folder), "--timeout", "20s")
+    code, _, err = veladdon(capsys, kube, "enable", str(folder), "--timeout", "10s")
     assert code == 4, err
     last = err.strip().splitlines()[-1]
-    assert last.startswith("Error: timed out after 20s waiting for vela-system/addon-too-big: phase "), last
+    assert last.startswith("Error: timed out after 10s waiting for vela-system/addon-too-big: phase "), last
     app = cluster.get(APP_API_VERSION, "Application", "addon-too-big", NS)
     assert app is not None
     phase = app["status"]["status"]

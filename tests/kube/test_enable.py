@@ -390,22 +390,3 @@ def test_conflict_on_status_update_is_retried_with_a_fresh_read(
     assert cluster.stats.retries >= 1
     app = get(cluster, "core.oam.dev/v1beta1", "Application", "addon-redis-operator")
     assert "workflow" not in app.get("status", {})  # the workflow restarts for the new revision
-
-
-@pytest.mark.usefixtures("cue_release")
-def test_ctrl_c_exits_130_and_says_what_was_applied(
-    capsys: Capture, cluster: Cluster, kube: KubeTarget, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    original = Cluster.apply
-
-    def interrupted(self: Cluster, obj: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        if obj["kind"] == "ComponentDefinition":
-            raise KeyboardInterrupt
-        return original(self, obj, **kwargs)
-
-    monkeypatch.setattr(Cluster, "apply", interrupted)
-    code, _, err = veladdon(capsys, kube, "enable", str(EXAMPLE), "--no-wait")
-    assert code == 130
-    assert "interrupted; applied: Application/addon-redis-operator, ConfigMap/redis-operator-topology" in err
-    assert "not applied: ComponentDefinition/redis-failover" in err
-    assert "run the same command again" in err

@@ -53,8 +53,6 @@ KUBEVELA_KINDS = (
     ("WorkloadDefinition", "workloaddefinitions", ("workload",)),
 )
 WAIT_SECONDS = 30.0
-APPLICATIONS = "/apis/core.oam.dev/v1beta1/applications"
-APPS_KEY = "/apis/core.oam.dev/v1beta1/applications"
 RESOURCE_TRACKERS = "/apis/core.oam.dev/v1beta1/resourcetrackers"
 
 
@@ -548,8 +546,6 @@ class SharedControlPlane:
         if self._removed:
             self.ensure_kubevela()
         left: list[str] = []
-        if self.plane.controller:
-            self._finalize_applications()
         for base, plural in self.SYSTEM_KINDS:
             key = f"{base}/{plural}"
             now = self._names(f"{base}/namespaces/{VELA_NAMESPACE}/{plural}")
@@ -594,22 +590,6 @@ class SharedControlPlane:
             self.plane.set_vela_core(self.baseline_vela, ready=not self.plane.controller)
             self._baseline = self._snapshot()
 
-    def _finalize_applications(self) -> None:
-        """Delete the test's Applications and give KubeVela's controller a few seconds to finalize them
-        (it deletes what it dispatched); what is still there then is swept as on the other planes."""
-        paths = []
-        for item in (self.plane.request("GET", APPLICATIONS) or {}).get("items") or []:
-            meta = item["metadata"]
-            if meta["namespace"] != VELA_NAMESPACE or meta["name"] not in self._baseline[APPS_KEY]:
-                paths.append(
-                    f"/apis/core.oam.dev/v1beta1/namespaces/{meta['namespace']}/applications/{meta['name']}"
-                )
-        for path in paths:
-            self._delete(path)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(self._exists(p) for p in paths):
-            time.sleep(0.1)
-
     def _exists(self, path: str) -> bool:
         try:
             self.plane.request("GET", path)
@@ -624,32 +604,29 @@ class SharedControlPlane:
             )
 
 
-@pytest.fixture(scope="session")
-def controlplane() -> Iterator[SharedControlPlane]:
-    """One real control plane for the whole session (the same code as `make controlplane`)."""
-    plane = ControlPlane(vela_version=SharedControlPlane.BASELINE_VELA, vela_ready=True)
+def _session_plane(plane: ControlPlane, what: str) -> Iterator[SharedControlPlane]:
     try:
         plane.start()
     except ControlPlaneError as exc:
-        pytest.fail(f"the control plane did not start: {exc}", pytrace=False)
+        pytest.fail(f"{what} did not start: {exc}", pytrace=False)
     try:
         yield SharedControlPlane(plane)
     finally:
         plane.stop()
+
+
+@pytest.fixture(scope="session")
+def controlplane() -> Iterator[SharedControlPlane]:
+    """One real control plane for the whole session (the same code as `make controlplane`)."""
+    plane = ControlPlane(vela_version=SharedControlPlane.BASELINE_VELA, vela_ready=True)
+    yield from _session_plane(plane, "the control plane")
 
 
 @pytest.fixture(scope="session")
 def controller_plane() -> Iterator[SharedControlPlane]:
     """One control plane with KubeVela's real controller for the whole session."""
     plane = ControlPlane(vela_version=engines.KUBEVELA_VERSION, controller=True)
-    try:
-        plane.start()
-    except ControlPlaneError as exc:
-        pytest.fail(f"the control plane with KubeVela's controller did not start: {exc}", pytrace=False)
-    try:
-        yield SharedControlPlane(plane)
-    finally:
-        plane.stop()
+    yield from _session_plane(plane, "the control plane with KubeVela's controller")
 
 
 @pytest.fixture

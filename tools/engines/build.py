@@ -61,6 +61,9 @@ _KUBE_LDFLAGS = (
     "-X k8s.io/client-go/pkg/version.gitMinor={minor}",
 )
 
+# Without it `helm version` says v3 with no patch level, and `helm package` stamps no version.
+_HELM_LDFLAGS = ("-X helm.sh/helm/v3/internal/version.version={version}",)
+
 # Without it `vela version` says UNKNOWN and `system.vela` requirements are skipped.
 _VELA_LDFLAGS = (
     "-X github.com/oam-dev/kubevela/version.VelaVersion={version}",
@@ -102,6 +105,9 @@ ENGINES = (
     # kwok's stage definitions (how a fake node and its Pods move through their phases): data from the
     # module, as kwokctl embeds them.
     Engine("kwok-stages", "kwok", "sigs.k8s.io/kwok", "kustomize/stage", "stages", files=True),
+    # Helm's CLI: registries made by the real tools (`helm package`, `helm repo index`) for the registry
+    # tests, beside veladdon's own package and index writers.
+    Engine("helm", "helm", "helm.sh/helm/v3", "helm.sh/helm/v3/cmd/helm", "helm", _HELM_LDFLAGS),
     # KubeVela itself, the oracle veladdon is held to: the CLI and the controller.
     Engine(
         "vela",
@@ -139,6 +145,10 @@ ENGINES = (
         files=True,
     ),
 )
+
+
+# What `make engines NAME` accepts besides an engine's own name: its build module.
+GROUPS = "cue, etcd, kubernetes, kwok, helm, kubevela"
 
 
 class BuildFailed(Exception):
@@ -286,8 +296,7 @@ def select(names: list[str]) -> list[Engine]:
     unknown = sorted(set(names) - known)
     if unknown:
         raise SystemExit(
-            f"make engines: unknown engine {unknown[0]!r}; known: cue, etcd, kubernetes, kwok, kubevela, "
-            "or one engine's name"
+            f"make engines: unknown engine {unknown[0]!r}; known: {GROUPS}, or one engine's name"
         )
     return [e for e in ENGINES if e.aliases() & set(names)]
 
@@ -295,7 +304,7 @@ def select(names: list[str]) -> list[Engine]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make engines", description=__doc__.split("\n")[0])
     parser.add_argument(
-        "names", nargs="*", help="cue, etcd, kubernetes, kwok, kubevela, or one engine's name (default: all)"
+        "names", nargs="*", help=f"{GROUPS}, or one engine's name (default: all)"
     )
     parser.add_argument("--list", action="store_true", help="print what is installed; build nothing")
     args = parser.parse_args(argv)
