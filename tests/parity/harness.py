@@ -371,7 +371,10 @@ def gone(before: Snapshot, after: Snapshot) -> list[str]:
     return sorted(before.keys() - after.keys())
 
 
-def run_cli(argv: Sequence[str], env: dict[str, str], timeout: float = 240) -> tuple[int, str]:
+ENABLE_TIMEOUT = 60
+
+
+def run_cli(argv: Sequence[str], env: dict[str, str], timeout: float = ENABLE_TIMEOUT + 5) -> tuple[int, str]:
     try:
         proc = subprocess.run(
             list(argv), env=env, capture_output=True, text=True, timeout=timeout, check=False
@@ -419,7 +422,12 @@ def lifecycle(
 ) -> Lifecycle:
     """enable, upgrade (when `upgrade_args`), disable with one tool (`argv0`: `vela addon` or `veladdon`);
     `settle` waits for the controller to finish what the command started."""
-    flags = {"vela": ([], ["-y"]), "veladdon": (["--timeout", "3m"], ["-y", "--timeout", "2m"])}[tool]
+    # vela waits for `running` with no limit of its own: both get ENABLE_TIMEOUT, and an addon that does
+    # not become running in that time fails for both (agreement, as both refusing is).
+    flags = {
+        "vela": ([], ["-y"]),
+        "veladdon": (["--timeout", f"{ENABLE_TIMEOUT}s"], ["-y", "--timeout", f"{ENABLE_TIMEOUT}s"]),
+    }[tool]
     base = snapshot(request)
     code, why = run_cli([*argv0, "enable", str(addon), *args, *flags[0]], env)
     settle()
@@ -459,12 +467,17 @@ LIVE_DELIBERATE: tuple[tuple[str, str], ...] = (
 
 
 def _drop_deliberate(snap: Snapshot) -> None:
+    """LIVE_DELIBERATE's labels, and the config-template description of DELIBERATE's first entry."""
     for obj in snap.values():
-        labels = (obj.get("metadata") or {}).get("labels") or {}
+        meta = obj.get("metadata") or {}
+        labels = meta.get("labels") or {}
         for label, _why in LIVE_DELIBERATE:
             labels.pop(label, None)
-        if obj.get("metadata", {}).get("labels") == {}:
-            obj["metadata"].pop("labels")
+        if obj.get("kind") == "ConfigMap" and meta.get("name", "").startswith("config-template-"):
+            (meta.get("annotations") or {}).pop("config.oam.dev/description", None)
+        for key in ("labels", "annotations"):
+            if meta.get(key) == {}:
+                meta.pop(key)
 
 
 def lifecycle_differences(vela: Lifecycle, ours: Lifecycle, limit: int = 3) -> list[str]:
