@@ -303,9 +303,7 @@ def select(names: list[str]) -> list[Engine]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make engines", description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "names", nargs="*", help=f"{GROUPS}, or one engine's name (default: all)"
-    )
+    parser.add_argument("names", nargs="*", help=f"{GROUPS}, or one engine's name (default: all)")
     parser.add_argument("--list", action="store_true", help="print what is installed; build nothing")
     args = parser.parse_args(argv)
     engines = select(args.names)
