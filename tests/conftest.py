@@ -46,7 +46,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "cue_release" not in metafunc.fixturenames:
         return
     chosen = list(CUE_RELEASES)
-    if metafunc.definition.get_closest_marker("kubevela_controller"):
+    marker = metafunc.definition.get_closest_marker
+    if marker("kubevela_controller") or marker("one_cue_release"):
         chosen = _for_the_controller()
     ids = [r.id for r in chosen]
     metafunc.parametrize("cue_release", chosen, ids=ids, indirect=True, scope="session")

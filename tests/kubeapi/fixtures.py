@@ -92,6 +92,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "kubevela_controller: run the test only against KubeVela's real controller, with the CUE release "
         "KubeVela embeds",
     )
+    config.addinivalue_line(
+        "markers",
+        "one_cue_release: the test evaluates CUE but checks nothing a CUE release changes (a cluster's "
+        "answer, an exit code): it runs on the release KubeVela embeds only",
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
