@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -362,9 +363,28 @@ def snapshot(request: Callable[[str, str], Any], namespace: str = "vela-system")
     return snap
 
 
+_SCHEMA = re.compile(r"ConfigMap vela-system/(component|trait|policy|workflowstep)-schema-(.+?)(-v\d+)?$")
+_DEFINITION_KINDS = {
+    "component": "ComponentDefinition",
+    "trait": "TraitDefinition",
+    "policy": "PolicyDefinition",
+    "workflowstep": "WorkflowStepDefinition",
+}
+
+
 def changed(before: Snapshot, after: Snapshot) -> Snapshot:
-    """What `after` holds that `before` did not, or holds differently."""
-    return {k: v for k, v in after.items() if before.get(k) != v}
+    """What `after` holds that `before` did not, or holds differently; without the schema ConfigMaps
+    KubeVela's controller writes, at its own pace, for definitions that were there before (built-in
+    ones): they appear during either tool's run, whichever happens to be running."""
+    out = {}
+    for key, value in after.items():
+        if before.get(key) == value:
+            continue
+        schema = _SCHEMA.match(key)
+        if schema and f"{_DEFINITION_KINDS[schema.group(1)]} vela-system/{schema.group(2)}" in before:
+            continue
+        out[key] = value
+    return out
 
 
 def gone(before: Snapshot, after: Snapshot) -> list[str]:
