@@ -55,12 +55,14 @@ def main(argv: list[str] | None = None) -> int:
         shared = SharedControlPlane(plane) if live else None
         for addon in addons:
             outcome = compare(vela, plane.kubeconfig, addon.resolve(), cue)
-            if outcome.agree and shared is not None:
+            if outcome.agree and outcome.rendered and shared is not None:
                 on_cluster = compare_lifecycle(
                     vela, plane.kubeconfig, plane.request, shared.reset, addon.resolve(), cue
                 )
                 if not on_cluster.agree:
                     outcome = Outcome(outcome.addon, False, f"on the cluster: {on_cluster.detail}")
+                elif on_cluster.explained_by:
+                    outcome = Outcome(outcome.addon, True, "", on_cluster.explained_by)
             word = "agree" if outcome.agree else "differ"
             if not outcome.agree and outcome.addon in KNOWN_GAPS:
                 word = f"differ (known gap: {KNOWN_GAPS[outcome.addon]})"
