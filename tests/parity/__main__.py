@@ -15,7 +15,16 @@ from tests import engines
 from tests.controlplane import ControlPlane, ControlPlaneError
 from tests.kubeapi.fixtures import SharedControlPlane, controller_available
 
-from .harness import KNOWN_GAPS, Outcome, compare, compare_lifecycle, default_addons, vela_cue, write_golden
+from .harness import (
+    KNOWN_GAPS,
+    NOT_ON_THE_CLUSTER,
+    Outcome,
+    compare,
+    compare_lifecycle,
+    default_addons,
+    vela_cue,
+    write_golden,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         shared = SharedControlPlane(plane) if live else None
         for addon in addons:
             outcome = compare(vela, plane.kubeconfig, addon.resolve(), cue)
-            if outcome.agree and outcome.rendered and shared is not None:
+            skip = outcome.addon in NOT_ON_THE_CLUSTER
+            if outcome.agree and outcome.rendered and not skip and shared is not None:
                 on_cluster = compare_lifecycle(
                     vela, plane.kubeconfig, plane.request, shared.reset, addon.resolve(), cue
                 )
