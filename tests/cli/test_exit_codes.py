@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 import yaml
 
 from tests.conftest import ADDONS, EXAMPLE, ROOT
+from tests.controlplane.controlplane import free_port
 from tests.kube.test_disable import install_addon, user_app
 from tests.kubeapi.fixtures import KubeTarget, write_kubeconfig
 from veladdon import render as render_module
@@ -106,13 +106,6 @@ def _interrupted(cli: Cli) -> Run:
         return cli("render", str(EXAMPLE))
 
 
-def _dead_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
-
-
 OFFLINE: dict[str, list[Scenario]] = {
     "success": [lambda cli: cli("render", str(EXAMPLE))],
     "no CUE evaluator": [lambda cli: cli("--cue", str(cli.tmp / "no-such-cue"), "render", str(EXAMPLE))],
@@ -169,7 +162,7 @@ OFFLINE: dict[str, list[Scenario]] = {
         lambda cli: cli(
             "list",
             "--kubeconfig",
-            str(write_kubeconfig(cli.tmp / "dead", f"https://127.0.0.1:{_dead_port()}", "dead")),
+            str(write_kubeconfig(cli.tmp / "dead", f"https://127.0.0.1:{free_port()}", "dead")),
         )
     ],
     "no usable kubeconfig": [

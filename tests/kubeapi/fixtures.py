@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import yaml
@@ -53,6 +53,7 @@ KUBEVELA_KINDS = (
     ("WorkloadDefinition", "workloaddefinitions", ("workload",)),
 )
 WAIT_SECONDS = 30.0
+T = TypeVar("T")
 RESOURCE_TRACKERS = "/apis/core.oam.dev/v1beta1/resourcetrackers"
 
 
@@ -145,6 +146,18 @@ def wait_for(
         if time.monotonic() >= deadline:
             pytest.fail(f"timed out after {timeout}s waiting for {what or predicate}")
         time.sleep(interval)
+
+
+def until_unchanged(read: Callable[[], T], *, polls: int, interval: float = 1.0, limit: float = 60.0) -> T:
+    """Read until `polls` reads in a row, `interval` apart, saw what the one before saw (a controller
+    has finished); what was read last, also when `limit` seconds ran out first."""
+    previous, deadline, quiet = read(), time.monotonic() + limit, 0
+    while time.monotonic() < deadline and quiet < polls:
+        time.sleep(interval)
+        current = read()
+        quiet = quiet + 1 if current == previous else 0
+        previous = current
+    return previous
 
 
 def kubevela_crd(kind: str, plural: str, short_names: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -489,13 +502,7 @@ class SharedControlPlane:
         """With KubeVela's controller, what it makes on its own at start (definition revisions, schema
         ConfigMaps, the vela-core Deployment's rollout) is part of the baseline: a snapshot that has
         not changed for three seconds (it works through ~90 built-in definitions at its own pace)."""
-        previous, deadline, quiet = self._snapshot(), time.monotonic() + 2 * WAIT_SECONDS, 0
-        while time.monotonic() < deadline and quiet < 3:
-            time.sleep(1.0)
-            current = self._snapshot()
-            quiet = quiet + 1 if current == previous else 0
-            previous = current
-        return previous
+        return until_unchanged(self._snapshot, polls=3, limit=2 * WAIT_SECONDS)
 
     def _names(self, path: str) -> dict[str, str]:
         items = (self.plane.request("GET", path) or {}).get("items") or []

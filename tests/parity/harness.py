@@ -9,12 +9,14 @@ docs/differences.md); anything else is a disagreement.
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -343,8 +345,6 @@ def clean_live(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _decoded(value: str) -> Any:
-    import base64
-
     text = base64.b64decode(value).decode(errors="replace")
     try:
         return json.loads(text)
@@ -419,8 +419,6 @@ class Lifecycle:
 
 def _gone(request: Callable[[str, str], Any], path: str, limit: float = 120.0) -> None:
     """Until `path` is gone: vela's disable returns while the controller is still finalizing."""
-    import time
-
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         try:
@@ -549,18 +547,11 @@ UPGRADE_ARGS: dict[str, list[str]] = {
 }
 
 
-def settle(request: Callable[[str, str], Any], quiet: float = 1.0, limit: float = 60.0) -> None:
-    """Until the cluster has not changed for `quiet` seconds (the controller has finished)."""
-    import time
+def settle(request: Callable[[str, str], Any]) -> None:
+    """Until the cluster has not changed for a second (the controller has finished)."""
+    from tests.kubeapi.fixtures import until_unchanged  # imports pytest: only where a cluster is compared
 
-    deadline = time.monotonic() + limit
-    previous = snapshot(request)
-    while time.monotonic() < deadline:
-        time.sleep(quiet)
-        current = snapshot(request)
-        if current == previous:
-            return
-        previous = current
+    until_unchanged(lambda: snapshot(request), polls=1)
 
 
 def compare_lifecycle(

@@ -169,8 +169,9 @@ def run(argv: list[str] | None = None) -> int:
         )
         return int(ExitCode.FAILED)
     if rc == ExitCode.INTERRUPTED:
-        # Typer turns Ctrl-C into a silent `Exit(130)` before our `except KeyboardInterrupt` sees it;
-        # a command that says what it did and did not do raises its own VeladdonError instead.
+        # Ctrl-C outside a command's callback (while Typer parses, in the root callback): Typer made it a
+        # silent `Exit(130)`; inside a command `_interruptible` has turned it into `Interrupted` already.
+        _after_ctrl_c()
         sys.stderr.write("Error: interrupted\n")
     return rc if isinstance(rc, int) else int(ExitCode.OK)
 
