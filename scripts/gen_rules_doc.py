@@ -1,4 +1,4 @@
-"""Regenerate docs/rules.md from the rule registry (same text as `veladdon lint --list-rules --format
+"""Regenerate docs/rules.md from the rule set (same text as `veladdon lint --list-rules --format
 markdown`); tests/lint/test_reporters.py fails when the committed file differs."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from veladdon.lint.registry import all_rules  # noqa: E402
 from veladdon.lint.reporters import rules_markdown  # noqa: E402
+from veladdon.lint.ruleset import all_rules  # noqa: E402
 
 
 def main() -> None:

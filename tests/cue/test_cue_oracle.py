@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from veladdon.cue.definition_source import format_struct_like_cue, split_definition
+from veladdon.cue.definition_file import format_struct_like_cue, split_definition
 from veladdon.cue.source import unused_imports, with_package
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,6 @@ import pytest
 
 from tests.kubeapi.fixtures import KubeTarget, wait_for
 from veladdon.kube import disable as disable_mod
-from veladdon.kube.addons import OBJECTS_ANNOTATION, ObjectRef, definitions_of, encode_objects
 from veladdon.kube.cluster import APP_API_VERSION, Cluster
 from veladdon.kube.disable import (
     COLLECT,
@@ -28,6 +27,7 @@ from veladdon.kube.disable import (
     in_use_message,
     plan_disable,
 )
+from veladdon.kube.records import OBJECTS_ANNOTATION, ObjectRef, definitions_of, encode_objects
 
 # Also against KubeVela's real controller (the `controller` target), where it is built.
 pytestmark = pytest.mark.with_controller

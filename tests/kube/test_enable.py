@@ -14,7 +14,6 @@ from tests.conftest import EXAMPLE
 from tests.kubeapi.fixtures import KubeTarget, wait_for
 from veladdon.cli.main import run
 from veladdon.cue.evaluator import Evaluator
-from veladdon.kube.addons import AddonNotEnabled
 from veladdon.kube.cluster import Cluster
 from veladdon.kube.diff import diff_addon
 from veladdon.kube.enable import (
@@ -28,6 +27,7 @@ from veladdon.kube.enable import (
     enable,
     wait_running,
 )
+from veladdon.kube.records import AddonNotEnabled
 
 # Also against KubeVela's real controller (the `controller` target), where it is built.
 pytestmark = pytest.mark.with_controller

@@ -9,8 +9,8 @@ import pytest
 
 from tests.kube.test_disable import install_addon
 from tests.kubeapi.fixtures import KubeTarget
-from veladdon.kube.addons import AddonNotEnabled
 from veladdon.kube.cluster import APP_API_VERSION, Cluster
+from veladdon.kube.records import AddonNotEnabled
 from veladdon.kube.status import (
     addon_status,
     list_addons,

@@ -14,7 +14,7 @@ from tests.kubeapi.fixtures import KubeTarget
 from tests.registry.conftest import PASSWORD, USER, Catalog
 from veladdon.cli.main import run
 from veladdon.kube.cluster import Cluster
-from veladdon.kube.registries import CONFIGMAP, save_registry
+from veladdon.kube.registry_store import CONFIGMAP, save_registry
 from veladdon.registry import RegistrySpec
 
 Capture = pytest.CaptureFixture[str]

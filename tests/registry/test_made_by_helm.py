@@ -18,7 +18,7 @@ from tests.kubeapi.fixtures import KubeTarget
 from tests.registry.conftest import write_addon
 from veladdon.cli.main import run
 from veladdon.kube.cluster import APP_API_VERSION, Cluster
-from veladdon.kube.registries import save_registry
+from veladdon.kube.registry_store import save_registry
 from veladdon.registry import RegistrySpec
 from veladdon.registry.index import write_index
 from veladdon.registry.package import package_addon

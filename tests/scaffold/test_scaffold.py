@@ -17,7 +17,7 @@ from veladdon.errors import InputError
 from veladdon.lint import lint_paths
 from veladdon.render import RenderOptions, notes_for, render_addon
 from veladdon.render.params import markdown_table, read_parameters, readme_table
-from veladdon.scaffold import InitOptions, check_name, init_addon, plan
+from veladdon.scaffold import InitOptions, check_name, files_for, init_addon
 
 HELM = {"helm_repo": "https://charts.example.com/stable", "chart": "podinfo", "chart_version": "6.5.4"}
 IMAGE = {"image": "ghcr.io/example/server:1.2.3"}
@@ -86,17 +86,19 @@ def test_helm_metadata_depends_on_fluxcd_and_takes_the_chart_version(tmp_path: P
 
 
 def test_oci_repo_and_unpinned_or_non_semver_chart_versions() -> None:
-    files = plan(InitOptions(name="x", helm_repo="oci://ghcr.io/charts", chart="c"))
+    files = files_for(InitOptions(name="x", helm_repo="oci://ghcr.io/charts", chart="c"))
     assert 'repoType: "oci"' in files["resources/helm.cue"]
     assert "version:" not in files["resources/helm.cue"]  # FluxCD takes the latest
     meta = yaml.safe_load(
-        plan(InitOptions(name="x", helm_repo="https://h.io", chart="c", chart_version="1.x"))["metadata.yaml"]
+        files_for(InitOptions(name="x", helm_repo="https://h.io", chart="c", chart_version="1.x"))[
+            "metadata.yaml"
+        ]
     )
     assert meta["version"] == "1.0.0"  # a version range is no addon version
 
 
 def test_plain_init_writes_upstream_metadata_and_a_working_example() -> None:
-    files = plan(InitOptions(name="my-addon"))
+    files = files_for(InitOptions(name="my-addon"))
     assert yaml.safe_load(files["metadata.yaml"]) == {
         "description": "An addon for KubeVela.",
         "icon": "",

@@ -313,7 +313,7 @@ def _confirm_clusters(
     if not isinstance(new, list) or yes:
         return
     from veladdon.addon.loader import load_addon
-    from veladdon.kube.addons import find_app
+    from veladdon.kube.records import find_app
 
     app = find_app(cluster, load_addon(path).name, options.system_namespace)
     if app is None:

@@ -87,7 +87,7 @@ def lint(
             raise InputError(
                 f"-o/--format {fmt!r} is not a rule-list format", hint=f"use {', '.join(RULE_FORMATS)}"
             )
-        from veladdon.lint.registry import all_rules
+        from veladdon.lint.ruleset import all_rules
 
         _emit(format_rules(all_rules(), fmt), output_file)
         return

@@ -94,7 +94,7 @@ def _save(
 ) -> None:
     from veladdon.addon.model import system_namespace
     from veladdon.kube.cluster import Cluster
-    from veladdon.kube.registries import save_registry
+    from veladdon.kube.registry_store import save_registry
     from veladdon.registry import Registries, RegistryError
 
     term: Terminal = ctx.obj
@@ -150,7 +150,7 @@ def delete(
     """Delete a registry (and its token Secret). Deleting one that does not exist is not an error."""
     from veladdon.addon.model import system_namespace
     from veladdon.kube.cluster import Cluster
-    from veladdon.kube.registries import delete_registry
+    from veladdon.kube.registry_store import delete_registry
 
     term: Terminal = ctx.obj
     with Cluster.connect(kubeconfig, context) as cluster:
@@ -186,7 +186,7 @@ def list_cmd(
     """The registries the cluster knows, sorted by name."""
     from veladdon.addon.model import system_namespace
     from veladdon.kube.cluster import Cluster
-    from veladdon.kube.registries import list_registries
+    from veladdon.kube.registry_store import list_registries
 
     term: Terminal = ctx.obj
     with Cluster.connect(kubeconfig, context) as cluster:
@@ -207,7 +207,7 @@ def get(
     """One registry's settings (passwords and tokens are not shown)."""
     from veladdon.addon.model import system_namespace
     from veladdon.kube.cluster import Cluster
-    from veladdon.kube.registries import get_registry
+    from veladdon.kube.registry_store import get_registry
 
     term: Terminal = ctx.obj
     with Cluster.connect(kubeconfig, context) as cluster:

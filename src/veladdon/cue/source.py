@@ -2,7 +2,7 @@
 
 Nothing here evaluates CUE (see :mod:`veladdon.cue.lexer` for how declarations are delimited). This
 module is the public entry point: it also re-exports the definition-file API of
-:mod:`veladdon.cue.definition_source` (``split_definition``, ``status_structs_to_strings``...).
+:mod:`veladdon.cue.definition_file` (``split_definition``, ``status_structs_to_strings``...).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from veladdon.cue.definition_source import (
+from veladdon.cue.definition_file import (
     DefinitionError,
     DefinitionSource,
     format_struct_like_cue,

@@ -11,10 +11,10 @@ import copy
 from typing import Any
 
 from veladdon.cue.evaluator import Evaluator
-from veladdon.kube.addons import installed_addons
 from veladdon.kube.cluster import Cluster
 from veladdon.kube.enable import EnableOptions, EnableReport, Listener, enable, vela_core_version
-from veladdon.kube.registries import list_registries
+from veladdon.kube.records import installed_addons
+from veladdon.kube.registry_store import list_registries
 from veladdon.registry import AddonNotFoundError, ClusterVersions, Registries, RegistryNotConfigured
 
 

@@ -14,17 +14,17 @@ from typing import Any
 
 from veladdon.addon.yamlutil import dump_yaml
 from veladdon.cue.evaluator import Evaluator
-from veladdon.kube.addons import PUBLISH_VERSION, ObjectRef, find_app
 from veladdon.kube.cluster import Cluster
 from veladdon.kube.enable import (
     EnableOptions,
     LiveObjects,
-    comparable,
     enable,
-    owned,
     owner_reference,
-    plan,
+    planned_writes,
+    with_owner,
+    without_volatile,
 )
+from veladdon.kube.records import PUBLISH_VERSION, ObjectRef, find_app
 
 MASK = "***"
 
@@ -51,14 +51,16 @@ def diff_addon(
     ns = options.system_namespace
     existing = find_app(cluster, report.addon, ns)
     live = LiveObjects(cluster)
-    todo = plan(live, report.rendered, existing, addon=report.addon, namespace=ns, notes=report.notes)
+    todo = planned_writes(
+        live, report.rendered, existing, addon=report.addon, namespace=ns, notes=report.notes
+    )
     results: list[ObjectDiff] = []
     app_ref = ObjectRef.of(todo.app)
     results.append(_compare(cluster, app_ref, existing, todo.app, show_secrets, ignore=(PUBLISH_VERSION,)))
     uid = (existing or {}).get("metadata", {}).get("uid", "")
     owner = owner_reference(todo.app, uid)
     for ref, obj in todo.items:
-        body = owned(cluster, obj, ref, owner, ns) if uid else obj
+        body = with_owner(cluster, obj, ref, owner, ns) if uid else obj
         results.append(_compare(cluster, ref, live.get(ObjectRef.of(body)), body, show_secrets))
     for ref in todo.prune:
         before = live.get(ref)
@@ -78,7 +80,7 @@ def _compare(
     if before is None:
         return ObjectDiff(ref, "create", _unified(ref, {}, _masked(desired, show_secrets)))
     after = cluster.apply(desired, dry_run=True)
-    old, new = comparable(before), comparable(after)
+    old, new = without_volatile(before), without_volatile(after)
     for obj in (old, new):
         annotations = obj.get("metadata", {}).get("annotations") or {}
         for key in ignore:
@@ -90,7 +92,7 @@ def _compare(
 
 
 def _masked(obj: dict[str, Any], show: bool) -> dict[str, Any]:
-    data = comparable(obj)
+    data = without_volatile(obj)
     if show or data.get("kind") != "Secret":
         return data
     for key in ("data", "stringData"):

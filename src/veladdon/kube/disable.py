@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from veladdon.errors import ExitCode, TimedOut, VeladdonError
-from veladdon.kube.addons import (
+from veladdon.kube.cluster import APP_API_VERSION, Cluster, NotFound
+from veladdon.kube.records import (
     APP_PREFIX,
     DEFINITION_KINDS,
     LABEL_NAME,
@@ -27,7 +28,6 @@ from veladdon.kube.addons import (
     require_app,
     secret_name,
 )
-from veladdon.kube.cluster import APP_API_VERSION, Cluster, NotFound
 from veladdon.wording import plural
 
 # How many users the refusal names before "and other N more" (upstream's limit).

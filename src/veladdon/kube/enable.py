@@ -29,7 +29,8 @@ from veladdon.addon.values import deep_merge
 from veladdon.addon.versions import Constraint, VersionError, check_semver, is_semver
 from veladdon.cue.evaluator import Evaluator
 from veladdon.errors import InputError, Interrupted, TimedOut, VeladdonError
-from veladdon.kube.addons import (
+from veladdon.kube.cluster import APP_API_VERSION, Cluster, Conflict
+from veladdon.kube.records import (
     NOTES_ANNOTATION,
     OBJECTS_ANNOTATION,
     PUBLISH_VERSION,
@@ -42,7 +43,6 @@ from veladdon.kube.addons import (
     recorded_objects,
     secret_name,
 )
-from veladdon.kube.cluster import APP_API_VERSION, Cluster, Conflict
 from veladdon.render import RenderOptions, RenderResult, notes_for, render_addon
 
 Reporter = Callable[[str], None]
@@ -51,7 +51,7 @@ Reporter = Callable[[str], None]
 VOLATILE_METADATA = ("managedFields", "resourceVersion", "generation", "creationTimestamp", "uid", "selfLink")
 
 
-def comparable(obj: dict[str, Any] | None) -> dict[str, Any]:
+def without_volatile(obj: dict[str, Any] | None) -> dict[str, Any]:
     """The object without status and server-set metadata, for change detection and diffs."""
     if not obj:
         return {}
@@ -436,7 +436,7 @@ def _controller(obj: dict[str, Any]) -> dict[str, Any] | None:
 
 
 @dataclass
-class Plan:
+class Writes:
     """What an enable writes, in order, before any owner uid is known."""
 
     app: dict[str, Any]  # the Application with veladdon's bookkeeping annotations
@@ -445,7 +445,7 @@ class Plan:
     old_publish: str | None
 
 
-def plan(
+def planned_writes(
     live: LiveObjects,
     rendered: RenderResult,
     existing: dict[str, Any] | None,
@@ -453,7 +453,7 @@ def plan(
     addon: str,
     namespace: str,
     notes: str | None,
-) -> Plan:
+) -> Writes:
     previous = {r.key(): r for r in recorded_objects(existing)}
     aux = rendered.auxiliary()
     adopted = _adopted(live, aux, previous)
@@ -473,7 +473,7 @@ def plan(
     secret = ObjectRef("v1", "Secret", secret_name(addon), namespace)
     if rendered.secret is None and secret.key() not in previous and live.get(secret) is not None:
         prune.append(secret)  # enabled without parameters now: the stored ones go (spec §6.7)
-    return Plan(app, items, prune, old_publish)
+    return Writes(app, items, prune, old_publish)
 
 
 def owner_reference(app: dict[str, Any], uid: str) -> dict[str, Any]:
@@ -487,7 +487,7 @@ def owner_reference(app: dict[str, Any], uid: str) -> dict[str, Any]:
     }
 
 
-def owned(
+def with_owner(
     cluster: Cluster, obj: dict[str, Any], ref: ObjectRef, owner: dict[str, Any], namespace: str
 ) -> dict[str, Any]:
     """The object as applied: namespaced objects default to the system namespace, and get a controller
@@ -513,7 +513,7 @@ def _apply_all(
     listener: Listener,
 ) -> None:
     ns = options.system_namespace
-    todo = plan(live, rendered, existing, addon=result.addon, namespace=ns, notes=result.notes)
+    todo = planned_writes(live, rendered, existing, addon=result.addon, namespace=ns, notes=result.notes)
     app = todo.app
     planned = [ObjectRef.of(app), *(ref for ref, _ in todo.items), *todo.prune]
     done: list[str] = []
@@ -540,7 +540,7 @@ def _apply_all(
 def _apply_steps(
     live: LiveObjects,
     app: dict[str, Any],
-    todo: Plan,
+    todo: Writes,
     existing: dict[str, Any] | None,
     result: EnableReport,
     options: EnableOptions,
@@ -561,7 +561,7 @@ def _apply_steps(
     owner = owner_reference(app, uid)
 
     def apply_one(ref: ObjectRef, obj: dict[str, Any]) -> str:
-        body = owned(cluster, obj, ref, owner, ns)
+        body = with_owner(cluster, obj, ref, owner, ns)
         before = live.get(ObjectRef.of(body))
         return _action(before, cluster.apply(body, dry_run=dry, force=options.force_conflicts))
 
@@ -600,7 +600,7 @@ def _action(
 ) -> str:
     if before is None:
         return "created"
-    old, new = comparable(before), comparable(after)
+    old, new = without_volatile(before), without_volatile(after)
     for obj in (old, new):
         annotations = obj.get("metadata", {}).get("annotations") or {}
         for key in ignore_annotations:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from veladdon.kube.addons import (
+from veladdon.kube.cluster import APP_API_VERSION, Cluster
+from veladdon.kube.records import (
     LABEL_NAME,
     LABEL_REGISTRY,
     LABEL_VERSION,
@@ -21,7 +22,6 @@ from veladdon.kube.addons import (
     require_app,
     stored_args,
 )
-from veladdon.kube.cluster import APP_API_VERSION, Cluster
 from veladdon.render.notes import MASK
 
 LOCAL_CLUSTER = "local"

@@ -3,7 +3,7 @@ JSON, SARIF or GitHub annotations. No cluster is contacted."""
 
 from veladdon.lint.engine import discover, lint_paths
 from veladdon.lint.model import AddonResult, Finding, LintReport, Rule, Severity, Summary
-from veladdon.lint.registry import all_rules, select_rules
+from veladdon.lint.ruleset import all_rules, select_rules
 
 __all__ = [
     "AddonResult",

@@ -3,7 +3,7 @@ cache, and turning raw findings into sorted, displayable ones.
 
 Threads, not processes: the expensive part of a lint is CUE, which runs in the evaluators' own
 processes (one Node worker per job with the WASM build), so Python threads keep them all busy while
-sharing one interpreter, one rule registry and one schema cache.
+sharing one interpreter, one rule set and one schema cache.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from veladdon.errors import EvaluatorError, InputError
 from veladdon.lint.cache import LintCache, evaluator_key
 from veladdon.lint.context import LintContext, LintOptions, RawFinding
 from veladdon.lint.model import AddonResult, Finding, LintReport
-from veladdon.lint.registry import all_checks, get_rule, select_rules
+from veladdon.lint.ruleset import all_checks, get_rule, select_rules
 
 ADDON_MARKERS = ("metadata.yaml", "template.cue", "template.yaml", "parameter.cue")
 SKIP_DIRS = frozenset({"node_modules", "__pycache__"})
@@ -163,11 +163,11 @@ def lint_paths(
     uncached = replace(options, rules=tuple(r for r in options.rules if r in UNCACHED))
     try:
         cache = LintCache(cache_dir, evaluator_key(pool.evaluators[0])) if cache_dir is not None else None
-        plan = []
+        queue = []
         for root in roots:
             key = cache.key(root, cacheable) if cache is not None else None
-            plan.append(_Job(root, key, cache.get(key) if cache is not None and key else None))
-        misses = sum(1 for job in plan if job.cached is None)
+            queue.append(_Job(root, key, cache.get(key) if cache is not None and key else None))
+        misses = sum(1 for job in queue if job.cached is None)
         if misses and any("cue" in rule.needs for rule in rules):
             pool.warm(min(misses, len(pool.evaluators)))
 
@@ -180,11 +180,11 @@ def lint_paths(
             extra = run_checks(job.root, uncached, pool) if uncached.rules else []
             return _result(job.root, [*raw, *extra], cwd, cached=job.cached is not None)
 
-        if len(plan) == 1 or len(pool.evaluators) == 1:
-            results = [one(job) for job in plan]
+        if len(queue) == 1 or len(pool.evaluators) == 1:
+            results = [one(job) for job in queue]
         else:
             with ThreadPoolExecutor(max_workers=len(pool.evaluators)) as executor:
-                results = list(executor.map(one, plan))
+                results = list(executor.map(one, queue))
     finally:
         pool.close()
     return LintReport(tuple(results), rules)

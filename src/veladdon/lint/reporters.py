@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from veladdon import __version__
 from veladdon.lint.model import Finding, LintReport, Rule, Severity
-from veladdon.lint.registry import AREAS
+from veladdon.lint.ruleset import AREAS
 from veladdon.wording import plural
 
 FORMATS = ("text", "json", "sarif", "github")

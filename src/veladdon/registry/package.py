@@ -293,7 +293,7 @@ def check_addon_dir(
 
 
 def _package_rules(evaluate: bool) -> tuple[Rule, ...]:
-    from veladdon.lint.registry import select_rules
+    from veladdon.lint.ruleset import select_rules
 
     return select_rules((), NOT_FOR_PACKAGES) if evaluate else select_rules(LINT_RULES)
 
@@ -333,7 +333,7 @@ def _version_problem(root: Path) -> tuple[str, int | None] | None:
 
 
 def _st01() -> Rule:
-    from veladdon.lint.registry import get_rule
+    from veladdon.lint.ruleset import get_rule
 
     return get_rule("ST01")
 

@@ -19,7 +19,7 @@ from veladdon.addon.model import Addon, SourceFile
 from veladdon.cue.evaluator import CueError, CueFile, Diagnostic, Evaluator
 from veladdon.cue.source import CueSyntaxError, declared_fields, declares, read_header, with_package
 from veladdon.errors import Detail, InputError
-from veladdon.render.sources import ObjectError, nested, object_problem, parse_object, syntax_error
+from veladdon.render.files import ObjectError, nested, object_problem, parse_object, syntax_error
 
 APP_API_VERSION = "core.oam.dev/v1beta1"
 LABEL_NAME = "addons.oam.dev/name"
@@ -80,7 +80,7 @@ class RenderResult:
 
 
 @dataclass
-class _Plan:
+class _Evaluation:
     files: list[CueFile]
     expressions: list[str]
     standalone: list[SourceFile]
@@ -136,14 +136,14 @@ def render_application(
             hint="delete template.yaml or template.cue",
         )
 
-    plan = _plan(addon, options)
+    evaluation = _evaluation(addon, options)
     values: list[Any] = []
-    if plan.expressions:
+    if evaluation.expressions:
         try:
-            values = evaluator.export(plan.files, plan.expressions)
+            values = evaluator.export(evaluation.files, evaluation.expressions)
         except CueError as exc:
-            raise _explain(exc, addon, plan, evaluator) from exc
-    results = dict(zip(plan.expressions, values, strict=True))
+            raise _explain(exc, addon, evaluation, evaluator) from exc
+    results = dict(zip(evaluation.expressions, values, strict=True))
 
     if addon.template_cue is not None:
         app = results["output"]
@@ -162,7 +162,7 @@ def render_application(
     warnings.extend(w for w in (retyped, untyped) if w)
     warnings.extend(undeclared_parameters(addon, options.args))
     outputs = _outputs(results.get("outputs"), addon)
-    components = _standalone_components(plan, results)
+    components = _standalone_components(evaluation, results)
     app = _assemble(addon, app, components, options, warnings)
     return RenderResult(application=app, outputs=tuple(outputs), warnings=tuple(warnings), retyped=retyped)
 
@@ -226,7 +226,7 @@ def _field_position(text: str, key: str, value: str) -> tuple[int | None, int | 
     return first
 
 
-def _plan(addon: Addon, options: RenderOptions) -> _Plan:
+def _evaluation(addon: Addon, options: RenderOptions) -> _Evaluation:
     package = "main"
     files: list[CueFile] = []
     expressions: list[str] = []
@@ -277,7 +277,7 @@ def _plan(addon: Addon, options: RenderOptions) -> _Plan:
         if param is not None:
             files.insert(1 if addon.template_cue is not None else 0, param)
         files.append(context_file(addon, options.args, package))
-    return _Plan(files, expressions, standalone)
+    return _Evaluation(files, expressions, standalone)
 
 
 def undeclared_parameters(addon: Addon, args: Mapping[str, Any]) -> list[str]:
@@ -362,9 +362,9 @@ def component_problem(comp: Mapping[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _standalone_components(plan: _Plan, results: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _standalone_components(evaluation: _Evaluation, results: Mapping[str, Any]) -> list[dict[str, Any]]:
     components = []
-    for index, res in enumerate(plan.standalone):
+    for index, res in enumerate(evaluation.standalone):
         comp = results[f"_veladdon_r{index}.output"]
         if not isinstance(comp, dict):
             raise InputError("`output` must be a component object", path=res.path)
@@ -511,11 +511,11 @@ def _template_path(addon: Addon) -> Path | None:
 _PARAM_PATH = re.compile(r"^parameter((?:\.[\w\"-]+)+)")
 
 
-def _explain(exc: CueError, addon: Addon, plan: _Plan, evaluator: Evaluator) -> InputError:
+def _explain(exc: CueError, addon: Addon, evaluation: _Evaluation, evaluator: Evaluator) -> InputError:
     """Name the parameter, its declared type and usage text wherever an error is about one."""
     diags = list(exc.diagnostics)
     if any("incomplete value" in d.message for d in diags):
-        missing = _missing_parameters(plan, evaluator)
+        missing = _missing_parameters(evaluation, evaluator)
         if missing:
             diags = missing
     param = addon.parameter_file
@@ -535,9 +535,9 @@ def _explain(exc: CueError, addon: Addon, plan: _Plan, evaluator: Evaluator) -> 
     return first
 
 
-def _missing_parameters(plan: _Plan, evaluator: Evaluator) -> list[Diagnostic]:
+def _missing_parameters(evaluation: _Evaluation, evaluator: Evaluator) -> list[Diagnostic]:
     """On an incomplete output, ask CUE which parameters have no value (only on the error path)."""
-    files = [f for f in plan.files if f.role == "parameter" or f.name == CONTEXT_FILE]
+    files = [f for f in evaluation.files if f.role == "parameter" or f.name == CONTEXT_FILE]
     if not files:
         return []
     try:

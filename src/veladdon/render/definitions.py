@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from veladdon.addon.model import Addon, SourceFile
-from veladdon.cue.definition_source import DefinitionError, DefinitionSource, split_definition
+from veladdon.cue.definition_file import DefinitionError, DefinitionSource, split_definition
 from veladdon.cue.evaluator import CueError, CueFile, Evaluator
 from veladdon.cue.lexer import CueSyntaxError
 from veladdon.cue.source import Import, read_header, top_level_fields, unused_imports, with_package
 from veladdon.errors import InputError
 from veladdon.render.extras import check_cue_view, cue_view_object
-from veladdon.render.sources import (
+from veladdon.render.files import (
     blank,
     drop_unused_imports,
     imports_vela,

@@ -15,7 +15,7 @@ from veladdon.cue.evaluator import CueError, CueFile, Evaluator
 from veladdon.cue.lexer import ParsedSource
 from veladdon.cue.source import CueSyntaxError, declares
 from veladdon.errors import InputError
-from veladdon.render.sources import (
+from veladdon.render.files import (
     blank,
     drop_unused_imports,
     imports_vela,

@@ -25,7 +25,7 @@ from veladdon.cue.evaluator import CueError, CueFile, Evaluator
 from veladdon.cue.source import CueSyntaxError, declares
 from veladdon.errors import InputError
 from veladdon.render.extras import SHORT_TAG, USAGE_TAG, fix_openapi_schema, resolve_openapi
-from veladdon.render.sources import nested
+from veladdon.render.files import nested
 
 README_START = "<!-- veladdon:params:start -->"
 README_END = "<!-- veladdon:params:end -->"

@@ -5,8 +5,8 @@ from veladdon.scaffold.init import (
     InitOptions,
     Scaffold,
     check_name,
+    files_for,
     init_addon,
-    plan,
 )
 
-__all__ = ["InitOptions", "Scaffold", "check_name", "init_addon", "plan"]
+__all__ = ["InitOptions", "Scaffold", "check_name", "files_for", "init_addon"]

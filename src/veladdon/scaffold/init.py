@@ -214,7 +214,7 @@ def _environment() -> Environment:
     return env
 
 
-def plan(options: InitOptions) -> dict[str, str]:
+def files_for(options: InitOptions) -> dict[str, str]:
     """Every file of the new addon (relative POSIX path → text). Pure: nothing is written."""
     validate(options)
     env = _environment()
@@ -282,7 +282,7 @@ def _values(params: Sequence[ScaffoldParameter]) -> str:
 
 def init_addon(options: InitOptions) -> Scaffold:
     """Write the new addon; raises InputError (exit 2) before writing anything on bad input."""
-    files = plan(options)
+    files = files_for(options)
     target = options.target
     warnings: list[str] = []
     replaced = _check_target(target, options.force)
@@ -388,9 +388,9 @@ __all__ = [
     "ScaffoldParameter",
     "check_name",
     "check_url",
+    "files_for",
     "init_addon",
     "metadata",
     "parameters",
-    "plan",
     "validate",
 ]

@@ -8,13 +8,13 @@ import dataclasses
 from collections.abc import Sequence
 
 from veladdon.addon.model import Addon, SourceFile
-from veladdon.cue.definition_source import DefinitionError, split_definition
+from veladdon.cue.definition_file import DefinitionError, split_definition
 from veladdon.cue.evaluator import Evaluator
 from veladdon.cue.source import CueSyntaxError
 from veladdon.errors import InputError
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
-from veladdon.lint.registry import check, define
+from veladdon.lint.ruleset import check, define
 from veladdon.render import DEFINITION_ANNOTATIONS
 from veladdon.render.definitions import DefinitionRefused, RenderedDefinitions, render_definitions
 from veladdon.render.extras import render_config_templates

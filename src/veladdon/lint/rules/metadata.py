@@ -9,8 +9,8 @@ from veladdon.addon.versions import Constraint, VersionError, is_semver
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
 from veladdon.lint.positions import locate
-from veladdon.lint.registry import check, define
 from veladdon.lint.rules.structure import ST01, ST05
+from veladdon.lint.ruleset import check, define
 
 MD01 = define(
     "MD01",

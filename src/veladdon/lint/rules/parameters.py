@@ -11,7 +11,7 @@ from veladdon.cue.source import ParsedSource
 from veladdon.errors import InputError
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
-from veladdon.lint.registry import check, define
+from veladdon.lint.ruleset import check, define
 from veladdon.render.params import has_value, parameter_openapi
 
 PA01 = define(

@@ -7,7 +7,7 @@ from veladdon.cue.source import ParsedSource, unused_imports
 from veladdon.lint.context import LintContext
 from veladdon.lint.listarith import find_list_arithmetic
 from veladdon.lint.model import Severity
-from veladdon.lint.registry import check, define
+from veladdon.lint.ruleset import check, define
 
 CU01 = define(
     "CU01",

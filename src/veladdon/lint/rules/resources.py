@@ -24,7 +24,7 @@ from veladdon.errors import InputError
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
 from veladdon.lint.positions import locate_in
-from veladdon.lint.registry import check, define
+from veladdon.lint.ruleset import check, define
 
 RS01 = define(
     "RS01",

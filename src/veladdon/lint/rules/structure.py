@@ -8,7 +8,7 @@ from veladdon.addon.loader import classify
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
 from veladdon.lint.positions import locate
-from veladdon.lint.registry import check, define
+from veladdon.lint.ruleset import check, define
 
 ST01 = define(
     "ST01",

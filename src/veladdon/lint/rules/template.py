@@ -14,9 +14,9 @@ from veladdon.errors import InputError
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
 from veladdon.lint.positions import locate_in
-from veladdon.lint.registry import check, define
 from veladdon.lint.rules.parameters import PA04, in_definitions, parameter_schema, render_error_rule
-from veladdon.render.sources import ObjectError
+from veladdon.lint.ruleset import check, define
+from veladdon.render.files import ObjectError
 
 TP01 = define(
     "TP01",

@@ -12,7 +12,7 @@ from veladdon.addon.yamlutil import YamlError, load_yaml
 from veladdon.errors import InputError
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
-from veladdon.lint.registry import check, define
+from veladdon.lint.ruleset import check, define
 from veladdon.wording import plural
 
 VB01 = define(

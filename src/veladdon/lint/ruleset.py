@@ -1,4 +1,4 @@
-"""The rule registry: every rule is declared once, next to its check, and everything else (--list-rules,
+"""The rule set: every rule is declared once, next to its check, and everything else (--list-rules,
 docs/rules.md, SARIF `tool.driver.rules`, --select/--ignore) reads it from here, so they cannot drift."""
 
 from __future__ import annotations

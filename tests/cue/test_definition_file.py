@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from veladdon.cue.definition_source import (
+from veladdon.cue.definition_file import (
     DefinitionError,
     format_struct_like_cue,
     split_definition,

@@ -1,4 +1,4 @@
-"""What an enabled addon looks like in a cluster: its Application, stored parameters, phase, and
+"""The cluster's record of an enabled addon: its Application, stored parameters, phase, and
 the objects veladdon applied for it (spec §0, §6.7, §8.1)."""
 
 from __future__ import annotations
