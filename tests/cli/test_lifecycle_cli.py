@@ -18,7 +18,8 @@ from tests.kubeapi.fixtures import KubeTarget, write_kubeconfig
 from veladdon.cli import lifecycle
 from veladdon.cli.main import run
 from veladdon.kube import disable as disable_mod
-from veladdon.kube.cluster import APP_API_VERSION, Cluster
+from veladdon.kube.cluster import Cluster
+from veladdon.wire import APP_API_VERSION
 
 # Also against KubeVela's real controller (the `controller` target), where it is built.
 pytestmark = pytest.mark.with_controller

@@ -19,7 +19,8 @@ from tests.kube.test_disable import install_addon
 from tests.kubeapi.fixtures import KubeTarget
 from tests.lint.conftest import DATA
 from veladdon.cli.main import run
-from veladdon.kube.cluster import APP_API_VERSION, Cluster
+from veladdon.kube.cluster import Cluster
+from veladdon.wire import APP_API_VERSION
 
 Capture = pytest.CaptureFixture[str]
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}

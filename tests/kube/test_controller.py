@@ -16,7 +16,8 @@ import pytest
 from tests.conftest import EXAMPLE
 from tests.kubeapi.fixtures import KubeTarget
 from veladdon.cli.main import run
-from veladdon.kube.cluster import APP_API_VERSION, Cluster
+from veladdon.kube.cluster import Cluster
+from veladdon.wire import APP_API_VERSION
 
 pytestmark = [pytest.mark.kubevela_controller, pytest.mark.usefixtures("cue_release")]
 

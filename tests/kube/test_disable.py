@@ -12,7 +12,7 @@ import pytest
 
 from tests.kubeapi.fixtures import KubeTarget, wait_for
 from veladdon.kube import disable as disable_mod
-from veladdon.kube.cluster import APP_API_VERSION, Cluster
+from veladdon.kube.cluster import Cluster
 from veladdon.kube.disable import (
     COLLECT,
     DELETE,
@@ -27,7 +27,8 @@ from veladdon.kube.disable import (
     in_use_message,
     plan_disable,
 )
-from veladdon.kube.records import OBJECTS_ANNOTATION, ObjectRef, definitions_of, encode_objects
+from veladdon.kube.records import ObjectRef, definitions_of, encode_objects
+from veladdon.wire import APP_API_VERSION, OBJECTS_ANNOTATION
 
 # Also against KubeVela's real controller (the `controller` target), where it is built.
 pytestmark = pytest.mark.with_controller

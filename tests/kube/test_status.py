@@ -9,7 +9,7 @@ import pytest
 
 from tests.kube.test_disable import install_addon
 from tests.kubeapi.fixtures import KubeTarget
-from veladdon.kube.cluster import APP_API_VERSION, Cluster
+from veladdon.kube.cluster import Cluster
 from veladdon.kube.records import AddonNotEnabled
 from veladdon.kube.status import (
     addon_status,
@@ -17,6 +17,7 @@ from veladdon.kube.status import (
     mask_values,
     workflow_of,
 )
+from veladdon.wire import APP_API_VERSION
 
 # Also against KubeVela's real controller (the `controller` target), where it is built.
 pytestmark = pytest.mark.with_controller

@@ -17,11 +17,12 @@ from tests import engines
 from tests.kubeapi.fixtures import KubeTarget
 from tests.registry.conftest import write_addon
 from veladdon.cli.main import run
-from veladdon.kube.cluster import APP_API_VERSION, Cluster
+from veladdon.kube.cluster import Cluster
 from veladdon.kube.registry_store import save_registry
 from veladdon.registry import RegistrySpec
 from veladdon.registry.index import write_index
 from veladdon.registry.package import package_addon
+from veladdon.wire import APP_API_VERSION
 
 HELM = engines.engine("helm")
 pytestmark = pytest.mark.skipif(HELM is None, reason="helm is not built: `make engines` (needs Go)")

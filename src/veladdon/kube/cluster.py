@@ -21,9 +21,9 @@ import yaml
 
 from veladdon.errors import ClusterError, ExitCode, VeladdonError
 from veladdon.paths import cache_dir
+from veladdon.wire import APP_API_VERSION
 
 FIELD_MANAGER = "veladdon"
-APP_API_VERSION = "core.oam.dev/v1beta1"
 REQUEST_TIMEOUT = 30
 RETRIES_5XX = 2
 RETRIES_CONFLICT = 3

@@ -24,7 +24,8 @@ from veladdon.kube.enable import (
     with_owner,
     without_volatile,
 )
-from veladdon.kube.records import PUBLISH_VERSION, ObjectRef, find_app
+from veladdon.kube.records import ObjectRef, find_app
+from veladdon.wire import PUBLISH_VERSION
 
 MASK = "***"
 

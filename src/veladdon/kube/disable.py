@@ -15,12 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from veladdon.errors import ExitCode, TimedOut, VeladdonError
-from veladdon.kube.cluster import APP_API_VERSION, Cluster, NotFound
+from veladdon.kube.cluster import Cluster, NotFound
 from veladdon.kube.records import (
-    APP_PREFIX,
-    DEFINITION_KINDS,
-    LABEL_NAME,
-    LABEL_REGISTRY,
     AddonNotEnabled,
     ObjectRef,
     definitions_of,
@@ -28,6 +24,7 @@ from veladdon.kube.records import (
     require_app,
     secret_name,
 )
+from veladdon.wire import APP_API_VERSION, APP_PREFIX, DEFINITION_KINDS, LABEL_NAME, LABEL_REGISTRY
 from veladdon.wording import plural
 
 # How many users the refusal names before "and other N more" (upstream's limit).

@@ -29,11 +29,8 @@ from veladdon.addon.values import deep_merge
 from veladdon.addon.versions import Constraint, VersionError, check_semver, is_semver
 from veladdon.cue.evaluator import Evaluator
 from veladdon.errors import InputError, Interrupted, TimedOut, VeladdonError
-from veladdon.kube.cluster import APP_API_VERSION, Cluster, Conflict
+from veladdon.kube.cluster import Cluster, Conflict
 from veladdon.kube.records import (
-    NOTES_ANNOTATION,
-    OBJECTS_ANNOTATION,
-    PUBLISH_VERSION,
     AddonNotEnabled,
     ObjectRef,
     args_from_secret,
@@ -44,6 +41,13 @@ from veladdon.kube.records import (
     secret_name,
 )
 from veladdon.render import RenderOptions, RenderResult, notes_for, render_addon
+from veladdon.wire import (
+    APP_API_VERSION,
+    CONTROLLER_LABEL,
+    NOTES_ANNOTATION,
+    OBJECTS_ANNOTATION,
+    PUBLISH_VERSION,
+)
 
 Reporter = Callable[[str], None]
 # Fields the server sets or that say nothing about what an object is: left out when deciding whether
@@ -258,7 +262,7 @@ def _app_name(existing: dict[str, Any] | None, addon: str) -> str:
 def vela_core(cluster: Cluster) -> dict[str, Any] | None:
     """KubeVela's controller Deployment (labelled `controller.oam.dev/name=vela-core`, else
     `vela-system/kubevela-vela-core`), None when there is none."""
-    deployments = cluster.list("apps/v1", "Deployment", label_selector="controller.oam.dev/name=vela-core")
+    deployments = cluster.list("apps/v1", "Deployment", label_selector=f"{CONTROLLER_LABEL}=vela-core")
     if deployments:
         return deployments[0]
     return cluster.get("apps/v1", "Deployment", "kubevela-vela-core", "vela-system")

@@ -10,24 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from veladdon.errors import VeladdonError
-from veladdon.kube.cluster import APP_API_VERSION, Cluster
-
-APP_PREFIX = "addon-"
-LABEL_NAME = "addons.oam.dev/name"
-LABEL_VERSION = "addons.oam.dev/version"
-LABEL_REGISTRY = "addons.oam.dev/registry"
-PUBLISH_VERSION = "app.oam.dev/publishVersion"
-SECRET_KEY = "addonParameterDataKey"
-# veladdon's own bookkeeping on the Application: what it applied (to prune and to disable what garbage
-# collection cannot reach), and the rendered NOTES (for `status`).
-OBJECTS_ANNOTATION = "veladdon.dev/objects"
-NOTES_ANNOTATION = "veladdon.dev/notes"
-DEFINITION_KINDS = {
-    "addon.oam.dev/componentDefinitions": "ComponentDefinition",
-    "addon.oam.dev/traitDefinitions": "TraitDefinition",
-    "addon.oam.dev/workflowStepDefinitions": "WorkflowStepDefinition",
-    "addon.oam.dev/policyDefinitions": "PolicyDefinition",
-}
+from veladdon.kube.cluster import Cluster
+from veladdon.wire import (
+    APP_API_VERSION,
+    APP_PREFIX,
+    DEFINITION_KINDS,
+    LABEL_NAME,
+    LABEL_VERSION,
+    OBJECTS_ANNOTATION,
+    SECRET_KEY,
+)
 
 
 @dataclass(frozen=True)

@@ -11,18 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from veladdon.kube.cluster import APP_API_VERSION, Cluster
-from veladdon.kube.records import (
-    LABEL_NAME,
-    LABEL_REGISTRY,
-    LABEL_VERSION,
-    NOTES_ANNOTATION,
-    definitions_of,
-    phase,
-    require_app,
-    stored_args,
-)
+from veladdon.kube.cluster import Cluster
+from veladdon.kube.records import definitions_of, phase, require_app, stored_args
 from veladdon.render.notes import MASK
+from veladdon.wire import APP_API_VERSION, LABEL_NAME, LABEL_REGISTRY, LABEL_VERSION, NOTES_ANNOTATION
 
 LOCAL_CLUSTER = "local"
 

@@ -13,15 +13,7 @@ from veladdon.render.app import RenderOptions, RenderResult, render_application
 from veladdon.render.definitions import render_definitions
 from veladdon.render.extras import render_config_templates, render_schemas, render_yaml_views
 from veladdon.render.notes import render_notes, render_secret
-
-BIND_ANNOTATION = "addon.oam.dev/bind-component"
-LEGACY_BIND_ANNOTATION = "addon.oam.dev/ignore-without-component"
-DEFINITION_ANNOTATIONS = {
-    "ComponentDefinition": "addon.oam.dev/componentDefinitions",
-    "TraitDefinition": "addon.oam.dev/traitDefinitions",
-    "WorkflowStepDefinition": "addon.oam.dev/workflowStepDefinitions",
-    "PolicyDefinition": "addon.oam.dev/policyDefinitions",
-}
+from veladdon.wire import BIND_ANNOTATION, DEFINITION_ANNOTATIONS, LEGACY_BIND_ANNOTATION
 
 
 def render_addon(addon: Addon, options: RenderOptions | None = None, *, evaluator: Evaluator) -> RenderResult:

@@ -20,12 +20,8 @@ from veladdon.cue.evaluator import CueError, CueFile, Diagnostic, Evaluator
 from veladdon.cue.source import CueSyntaxError, declared_fields, declares, read_header, with_package
 from veladdon.errors import Detail, InputError
 from veladdon.render.files import ObjectError, nested, object_problem, parse_object, syntax_error
+from veladdon.wire import APP_API_VERSION, LABEL_AUX, LABEL_NAME, LABEL_REGISTRY, LABEL_VERSION
 
-APP_API_VERSION = "core.oam.dev/v1beta1"
-LABEL_NAME = "addons.oam.dev/name"
-LABEL_VERSION = "addons.oam.dev/version"
-LABEL_REGISTRY = "addons.oam.dev/registry"
-LABEL_AUX = "addons.oam.dev/auxiliary-name"
 CONTEXT_FILE = "_veladdon/context.cue"
 INSTALLER_OPTION = "installerRuntimeOption"
 

@@ -34,8 +34,8 @@ from veladdon.render.files import (
     parse_applied_object,
     syntax_error,
 )
+from veladdon.wire import ALIAS_KEY, DEFINITION_API_VERSION, DESCRIPTION_KEY, USER_PREFIX
 
-API_VERSION = "core.oam.dev/v1beta1"
 KIND_BY_TYPE = {
     "component": "ComponentDefinition",
     "trait": "TraitDefinition",
@@ -43,9 +43,6 @@ KIND_BY_TYPE = {
     "workflow-step": "WorkflowStepDefinition",
     "workload": "WorkloadDefinition",
 }
-DESCRIPTION_KEY = "definition.oam.dev/description"
-ALIAS_KEY = "definition.oam.dev/alias"
-USER_PREFIX = "custom.definition.oam.dev/"
 # KubeVela's base context for compiling a definition template (provider functions disabled).
 BASE_CONTEXT = "context: {\n\tname: string\n\tconfig?: [...{name: string, value: string}]\n\t...\n}\n"
 
@@ -298,7 +295,7 @@ def _definition_object(
         metadata["annotations"] = annotations
     if labels:
         metadata["labels"] = labels
-    return {"apiVersion": API_VERSION, "kind": kind, "metadata": metadata, "spec": spec}
+    return {"apiVersion": DEFINITION_API_VERSION, "kind": kind, "metadata": metadata, "spec": spec}
 
 
 def _attribute_position(text: str, split: DefinitionSource, path: list[str]) -> tuple[int, int]:

@@ -15,9 +15,9 @@ from veladdon.errors import InputError
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
 from veladdon.lint.ruleset import check, define
-from veladdon.render import DEFINITION_ANNOTATIONS
 from veladdon.render.definitions import DefinitionRefused, RenderedDefinitions, render_definitions
 from veladdon.render.extras import render_config_templates
+from veladdon.wire import DEFINITION_ANNOTATIONS
 
 DF01 = define(
     "DF01",

@@ -25,6 +25,7 @@ from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
 from veladdon.lint.positions import locate_in
 from veladdon.lint.ruleset import check, define
+from veladdon.wire import LABEL_AUX
 
 RS01 = define(
     "RS01",
@@ -254,7 +255,7 @@ def output_objects(ctx: LintContext) -> list[ObjectSource]:
         return []
     out = []
     for obj in outcome.result.outputs:
-        key = obj.get("metadata", {}).get("labels", {}).get("addons.oam.dev/auxiliary-name", "")
+        key = obj.get("metadata", {}).get("labels", {}).get(LABEL_AUX, "")
         found = locate_in([ctx.addon.template_cue, *ctx.addon.cue_resources], f"{key}:", "outputs")
         source, line, col = found if found else (ctx.addon.template_cue, 1, None)
         out.append(ObjectSource(obj, source, None, line, col, f"outputs.{key}"))

@@ -17,6 +17,7 @@ from veladdon.lint.positions import locate_in
 from veladdon.lint.rules.parameters import PA04, in_definitions, parameter_schema, render_error_rule
 from veladdon.lint.ruleset import check, define
 from veladdon.render.files import ObjectError
+from veladdon.wire import LABEL_AUX
 
 TP01 = define(
     "TP01",
@@ -192,7 +193,7 @@ def _located(warning: str) -> tuple[str | None, int | None, int | None, str]:
 
 def _check_output(ctx: LintContext, obj: dict[str, Any]) -> None:
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-    key = (meta or {}).get("labels", {}).get("addons.oam.dev/auxiliary-name", "?")
+    key = (meta or {}).get("labels", {}).get(LABEL_AUX, "?")
     missing = [f for f in ("apiVersion", "kind") if not obj.get(f)]
     if not (meta or {}).get("name"):
         missing.append("metadata.name")
