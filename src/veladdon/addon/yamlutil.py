@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from typing import Any
 
 import yaml
@@ -84,3 +85,11 @@ def dump_json(obj: Any) -> str:
 class _NoAliasDumper(_Dumper):
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+def _represent_str_enum(dumper: _NoAliasDumper, value: StrEnum) -> yaml.Node:
+    return dumper.represent_str(value.value)
+
+
+# Actions are StrEnums (an enable's `created`, a diff's `change`): written as the plain strings they are.
+_NoAliasDumper.add_multi_representer(StrEnum, _represent_str_enum)

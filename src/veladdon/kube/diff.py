@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -30,10 +31,19 @@ from veladdon.wire import PUBLISH_VERSION
 MASK = "***"
 
 
+class Change(StrEnum):
+    """What enable would do to one object."""
+
+    CREATE = "create"
+    CHANGE = "change"
+    DELETE = "delete"
+    UNCHANGED = "unchanged"
+
+
 @dataclass(frozen=True)
 class ObjectDiff:
     ref: ObjectRef
-    action: str  # create | change | delete | unchanged
+    action: Change
     diff: str  # a unified diff ("" when unchanged)
 
 
@@ -66,7 +76,7 @@ def diff_addon(
     for ref in todo.prune:
         before = live.get(ref)
         if before is not None:
-            results.append(ObjectDiff(ref, "delete", _unified(ref, _masked(before, show_secrets), {})))
+            results.append(ObjectDiff(ref, Change.DELETE, _unified(ref, _masked(before, show_secrets), {})))
     return results
 
 
@@ -79,7 +89,7 @@ def _compare(
     ignore: tuple[str, ...] = (),
 ) -> ObjectDiff:
     if before is None:
-        return ObjectDiff(ref, "create", _unified(ref, {}, _masked(desired, show_secrets)))
+        return ObjectDiff(ref, Change.CREATE, _unified(ref, {}, _masked(desired, show_secrets)))
     after = cluster.apply(desired, dry_run=True)
     old, new = without_volatile(before), without_volatile(after)
     for obj in (old, new):
@@ -87,9 +97,9 @@ def _compare(
         for key in ignore:
             annotations.pop(key, None)
     if old == new:
-        return ObjectDiff(ref, "unchanged", "")
+        return ObjectDiff(ref, Change.UNCHANGED, "")
     old, new = _mask_pair(old, new, show_secrets)
-    return ObjectDiff(ref, "change", _unified(ref, old, new))
+    return ObjectDiff(ref, Change.CHANGE, _unified(ref, old, new))
 
 
 def _masked(obj: dict[str, Any], show: bool) -> dict[str, Any]:

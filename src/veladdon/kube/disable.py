@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from veladdon.errors import ExitCode, TimedOut, VeladdonError
@@ -33,11 +34,18 @@ USERS_SHOWN = 3
 POLL_FIRST = 0.05
 POLL_MAX = 1.0
 
+
 # What happens to each object.
-COLLECT = "collect"  # garbage collection removes it once the Application is gone
-DELETE = "delete"  # veladdon deletes it: garbage collection cannot reach it
-KEEP = "keep"  # left in place (the reason says why)
-GONE = "gone"  # already absent
+class Disposal(StrEnum):
+    """What disabling does to one object of the addon."""
+
+    COLLECT = "collect"  # garbage collection removes it once the Application is gone
+    DELETE = "delete"  # veladdon deletes it: garbage collection cannot reach it
+    KEEP = "keep"  # left in place (the reason says why)
+    GONE = "gone"  # already absent
+
+
+COLLECT, DELETE, KEEP, GONE = Disposal.COLLECT, Disposal.DELETE, Disposal.KEEP, Disposal.GONE
 
 
 class AddonInUse(VeladdonError):
@@ -67,7 +75,7 @@ class Target:
     KEEP, GONE). `uid` is the live object's, so a re-created object is not mistaken for ours."""
 
     ref: ObjectRef
-    action: str
+    action: Disposal
     reason: str = ""
     uid: str = ""
 
@@ -91,7 +99,7 @@ class DisablePlan:
     users: list[str] = field(default_factory=list)  # non-empty only with force
     unchecked: str = ""  # why the in-use check could not run, if it could not
 
-    def of(self, action: str) -> list[Target]:
+    def of(self, action: Disposal) -> list[Target]:
         return [t for t in self.targets if t.action == action]
 
     def to_json(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -142,10 +143,20 @@ class Listener:
     enabled: Callable[[EnableReport], None] = _ignore
 
 
+class Applied(StrEnum):
+    """What enable did to one object (the word kubectl prints after the object)."""
+
+    CREATED = "created"
+    CONFIGURED = "configured"
+    UNCHANGED = "unchanged"
+    DELETED = "deleted"  # applied by the previous enable, not rendered any more
+    KEPT = "kept (owned by someone else)"  # not rendered any more, but another owner took it over
+
+
 @dataclass
 class Outcome:
     ref: ObjectRef
-    action: str  # created | configured | unchanged | deleted | kept (adopted, left in place)
+    action: Applied
 
     def __str__(self) -> str:
         return f"{self.ref} {self.action}"
@@ -166,7 +177,7 @@ class EnableReport:
 
     @property
     def changed(self) -> bool:
-        return any(o.action != "unchanged" for o in self.outcomes)
+        return any(o.action is not Applied.UNCHANGED for o in self.outcomes)
 
 
 def enable(
@@ -522,7 +533,7 @@ def _apply_all(
     planned = [ObjectRef.of(app), *(ref for ref, _ in todo.items), *todo.prune]
     done: list[str] = []
 
-    def step(ref: ObjectRef, fn: Callable[[], str]) -> None:
+    def step(ref: ObjectRef, fn: Callable[[], Applied]) -> None:
         try:
             action = fn()
         except VeladdonError as exc:
@@ -548,14 +559,14 @@ def _apply_steps(
     existing: dict[str, Any] | None,
     result: EnableReport,
     options: EnableOptions,
-    step: Callable[[ObjectRef, Callable[[], str]], None],
+    step: Callable[[ObjectRef, Callable[[], Applied]], None],
 ) -> None:
     cluster = live.cluster
     dry = options.dry_run == "server"
     ns = options.system_namespace
     live_app: dict[str, Any] = {}
 
-    def apply_app() -> str:
+    def apply_app() -> Applied:
         nonlocal live_app
         live_app = cluster.apply(app, dry_run=dry, force=options.force_conflicts)
         return _action(existing, live_app, ignore_annotations=(PUBLISH_VERSION,))
@@ -564,7 +575,7 @@ def _apply_steps(
     uid = live_app.get("metadata", {}).get("uid", "")
     owner = owner_reference(app, uid)
 
-    def apply_one(ref: ObjectRef, obj: dict[str, Any]) -> str:
+    def apply_one(ref: ObjectRef, obj: dict[str, Any]) -> Applied:
         body = with_owner(cluster, obj, ref, owner, ns)
         before = live.get(ObjectRef.of(body))
         return _action(before, cluster.apply(body, dry_run=dry, force=options.force_conflicts))
@@ -601,28 +612,28 @@ def _adopted(live: LiveObjects, aux: list[dict[str, Any]], previous: dict[Any, O
 
 def _action(
     before: dict[str, Any] | None, after: dict[str, Any], *, ignore_annotations: tuple[str, ...] = ()
-) -> str:
+) -> Applied:
     if before is None:
-        return "created"
+        return Applied.CREATED
     old, new = without_volatile(before), without_volatile(after)
     for obj in (old, new):
         annotations = obj.get("metadata", {}).get("annotations") or {}
         for key in ignore_annotations:
             annotations.pop(key, None)
-    return "unchanged" if old == new else "configured"
+    return Applied.UNCHANGED if old == new else Applied.CONFIGURED
 
 
-def _delete(cluster: Cluster, ref: ObjectRef, dry: bool, owner_uid: str | None = None) -> str:
+def _delete(cluster: Cluster, ref: ObjectRef, dry: bool, owner_uid: str | None = None) -> Applied:
     live = cluster.get(ref.api_version, ref.kind, ref.name, ref.namespace)
     if live is None:
-        return "deleted"  # already gone: nothing to do, as asked
+        return Applied.DELETED  # already gone: nothing to do, as asked
     if owner_uid is not None and ref.kind != "Secret":
         owners = {r.get("uid") for r in live.get("metadata", {}).get("ownerReferences") or []}
         namespaced_here = bool(live.get("metadata", {}).get("namespace"))
         if namespaced_here and owners and owner_uid not in owners:
-            return "kept (owned by someone else)"
+            return Applied.KEPT
     cluster.delete(ref.api_version, ref.kind, ref.name, ref.namespace, dry_run=dry)
-    return "deleted"
+    return Applied.DELETED
 
 
 def publish_version() -> str:
@@ -773,6 +784,7 @@ def failure_reason(app: dict[str, Any]) -> str:
 
 
 __all__ = [
+    "Applied",
     "DefinitionConflict",
     "DependencyMissing",
     "EnableOptions",
