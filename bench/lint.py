@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from veladdon.addon.loader import load_addon  # noqa: E402
 from veladdon.cue.backends import BinaryBackend, WasmWorkerBackend, discover  # noqa: E402
-from veladdon.render.app import RenderOptions, _plan  # noqa: E402
+from veladdon.render.app import RenderOptions, _evaluation  # noqa: E402
 
 VELADDON = [sys.executable, "-m", "veladdon.cli"]
 
@@ -138,7 +138,7 @@ def make_corpus(folder: Path, count: int, seed: int = 5) -> list[Path]:
 
 
 def export_args(addon_dir: Path, evaldir: Path) -> list[str]:
-    plan = _plan(load_addon(addon_dir), RenderOptions())
+    plan = _evaluation(load_addon(addon_dir), RenderOptions())
     for f in plan.files:
         (evaldir / f.name).parent.mkdir(parents=True, exist_ok=True)
         (evaldir / f.name).write_text(f.text)

@@ -32,7 +32,7 @@ from tools.engines import build as engines_build  # noqa: E402
 
 from veladdon.addon.loader import load_addon  # noqa: E402
 from veladdon.cue.backends import Backend, BinaryBackend, WasmWorkerBackend, discover  # noqa: E402
-from veladdon.render.app import RenderOptions, _plan  # noqa: E402
+from veladdon.render.app import RenderOptions, _evaluation  # noqa: E402
 
 VELADDON = [sys.executable, "-m", "veladdon.cli"]
 
@@ -161,7 +161,7 @@ def measure(
     if definitions:
         add_definitions(addon_dir, definitions)
     addon = load_addon(addon_dir)
-    plan = _plan(addon, RenderOptions())
+    plan = _evaluation(addon, RenderOptions())
     evaldir = tmpdir / "eval"
     for f in plan.files:
         (evaldir / f.name).parent.mkdir(parents=True, exist_ok=True)
