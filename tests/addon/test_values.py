@@ -1,4 +1,4 @@
-"""Parameters: Helm strvals parsing, --clusters, merging and files; upstream's cases first (§12)."""
+"""Parameters: Helm strvals parsing, --clusters, merging and files; upstream's cases first (upstream §12)."""
 
 from __future__ import annotations
 
@@ -235,7 +235,7 @@ def test_clusters_from_args(args: dict[str, Any], expected: list[str] | None) ->
 
 
 # --------------------------------------------------------------------------------------------------
-# TestMergeAddonInstallArgs (stored args + new args, compared as compact sorted JSON) and §6.7
+# TestMergeAddonInstallArgs (stored args + new args, compared as compact sorted JSON) and upstream §6.7
 
 HUB = '{"clusters":[""],"imagePullSecrets":["test-hub"],"repo":"hub.vela.com","serviceType":"NodePort"}'
 NESTED = '{"clusters":[""],"p1":{"p11":"p11-v1","p12":"p12-v1"}}'

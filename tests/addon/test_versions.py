@@ -1,4 +1,4 @@
-"""Versions and constraints: upstream's own cases (spec §12) first, then Masterminds semantics."""
+"""Versions and constraints: upstream's own cases (upstream §12) first, then Masterminds semantics."""
 
 from __future__ import annotations
 
@@ -636,7 +636,7 @@ def test_long_blank_runs_do_not_backtrack() -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# TestChooseAddonVersion (versioned_registry_test.go) and Helm version choice (§9.4)
+# TestChooseAddonVersion (versioned_registry_test.go) and Helm version choice (upstream §9.4)
 
 HELM_VERSIONS = ["v1.4.0-beta1", "v1.3.6", "v1.2.0"]
 
@@ -827,7 +827,7 @@ def test_merge_available_does_not_mutate() -> None:
 
 
 # --------------------------------------------------------------------------------------------------
-# TestGenerateAvailableVersions / TestLimitStringLength (references/cli/addon_test.go, §8.2)
+# TestGenerateAvailableVersions / TestLimitStringLength (references/cli/addon_test.go, upstream §8.2)
 
 
 @pytest.mark.parametrize(

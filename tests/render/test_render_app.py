@@ -1,4 +1,4 @@
-"""Golden behaviour of the Application render (spec §5.2–§5.7), compared as parsed objects."""
+"""Golden behaviour of the Application render (upstream §5.2–§5.7), compared as parsed objects."""
 
 from __future__ import annotations
 

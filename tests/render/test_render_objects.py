@@ -1,4 +1,4 @@
-"""Everything an addon installs besides the Application (spec §5.8–§5.13, §6.7, §6.9)."""
+"""Everything an addon installs besides the Application (upstream §5.8–§5.13, §6.7, §6.9)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_example_application_then_topology_then_definition(evaluator: Evaluator)
 
 
 def test_order_of_objects(result: RenderResult) -> None:
-    # outputs, YAML definitions, CUE definitions, config templates, schemas, views (spec §5.14)
+    # outputs, YAML definitions, CUE definitions, config templates, schemas, views (upstream §5.14)
     names = [o["metadata"]["name"] for o in result.objects()]
     assert names == [
         "addon-all-objects",

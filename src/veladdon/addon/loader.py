@@ -1,4 +1,4 @@
-"""Read an addon folder into the `Addon` model, classifying files as `vela addon` does (spec §2.1).
+"""Read an addon folder into the `Addon` model, classifying files as `vela addon` does (upstream §2.1).
 
 One deliberate difference: files are matched by exact name and folder, not by string prefix, so
 `metadata.yaml.bak` is not read as metadata and `resources-extra/` is not a resource folder

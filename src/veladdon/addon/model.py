@@ -58,7 +58,7 @@ class DeployTo:
 
 @dataclass(frozen=True)
 class Metadata:
-    """`metadata.yaml` (spec §2.2). `lines` maps each top-level key to its line for error reports."""
+    """`metadata.yaml` (upstream §2.2). `lines` maps each top-level key to its line for error reports."""
 
     name: str
     version: str
@@ -117,7 +117,7 @@ class Metadata:
 
 @dataclass(frozen=True)
 class Addon:
-    """Every file of an addon folder, classified as `vela addon` classifies them (spec §2.1)."""
+    """Every file of an addon folder, classified as `vela addon` classifies them (upstream §2.1)."""
 
     root: Path
     metadata: Metadata
@@ -152,7 +152,7 @@ class Addon:
 
     @property
     def parameter_file(self) -> SourceFile | None:
-        """Root `parameter.cue` wins over the legacy `resources/parameter.cue` (spec §2.3)."""
+        """Root `parameter.cue` wins over the legacy `resources/parameter.cue` (upstream §2.3)."""
         return self.parameter or self.legacy_parameter
 
     def files(self) -> tuple[SourceFile, ...]:

@@ -324,7 +324,7 @@ def deep_merge(base: Mapping[str, Any] | None, override: Mapping[str, Any] | Non
     """`override` on top of `base`: mappings present on both sides merge key by key, anything else
     (lists, scalars, None) from `override` replaces. Returns new data; the inputs are not touched.
 
-    This is how `vela addon upgrade` merges new parameters into the stored ones (§6.7).
+    This is how `vela addon upgrade` merges new parameters into the stored ones (upstream §6.7).
     """
     result: dict[str, Any] = copy.deepcopy(dict(base)) if base else {}
     for key, value in (override or {}).items():

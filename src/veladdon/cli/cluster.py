@@ -91,7 +91,7 @@ def _options(
 
 def _is_name(target: str) -> bool:
     """A registry addon (`fluxcd`, `fluxcd@1.0.0`, `KubeVela/fluxcd`), not a folder: what does not
-    exist on disk and does not look like a path (spec §1.2 step 5)."""
+    exist on disk and does not look like a path (upstream §1.2 step 5)."""
     from veladdon.kube.catalog import looks_like_name
 
     return not Path(target).exists() and looks_like_name(target)
@@ -308,7 +308,7 @@ def _wait(term: Terminal, cluster: Cluster, report: EnableReport, namespace: str
 def _confirm_clusters(
     term: Terminal, cluster: Cluster, path: Path, options: EnableOptions, yes: bool
 ) -> None:
-    """Spec §6.1: narrowing `clusters` uninstalls the addon from the ones left out; ask first."""
+    """Upstream §6.1: narrowing `clusters` uninstalls the addon from the ones left out; ask first."""
     new = options.args.get("clusters")
     if not isinstance(new, list) or yes:
         return

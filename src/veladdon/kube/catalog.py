@@ -1,8 +1,8 @@
 """`enable NAME[@VERSION]` and `enable REGISTRY/NAME`: install from the registries the cluster knows.
 
-The registries (spec §9.1) are read from the cluster; the version is chosen to suit the cluster's
-KubeVela and Kubernetes versions (spec §9.4), dependencies are resolved from the same registry first,
-then the others (spec §6.6), and a registry that fails is reported and skipped while others can serve.
+The registries (upstream §9.1) are read from the cluster; the version is chosen to suit the cluster's
+KubeVela and Kubernetes versions (upstream §9.4), dependencies are resolved from the same registry first,
+then the others (upstream §6.6), and a registry that fails is reported and skipped while others can serve.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from veladdon.registry import AddonNotFoundError, ClusterVersions, Registries, R
 
 
 def looks_like_name(text: str) -> bool:
-    """`fluxcd`, `fluxcd@1.2.0` or `KubeVela/fluxcd`: not a path (spec §1.2 step 5)."""
+    """`fluxcd`, `fluxcd@1.2.0` or `KubeVela/fluxcd`: not a path (upstream §1.2 step 5)."""
     return not (text.startswith((".", "/", "~")) or text.endswith("/") or text.count("/") > 1)
 
 
@@ -85,7 +85,7 @@ def enable_from_registry(
 def available_addons(
     cluster: Cluster, namespace: str, *, registry: str | None = None, refresh: bool = False
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """What the registries offer (one registry, or all), beside the enabled addons' status (§8.2):
+    """What the registries offer (one registry, or all), beside the enabled addons' status (upstream §8.2):
     rows `{name, registry, description, versions, status}` sorted by registry then name, and the
     warnings of registries that failed (they are skipped, not fatal)."""
     from veladdon.addon.versions import format_available_versions, limit_string_length

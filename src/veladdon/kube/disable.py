@@ -1,5 +1,5 @@
 """`disable`: the in-use check, then delete the addon's Application and wait until what it owned is gone
-(spec §7).
+(upstream §7).
 
 Upstream deletes only the Application and trusts garbage collection. That leaves behind what owner
 references cannot reach (cluster-scoped objects, objects in other namespaces), so veladdon deletes those
@@ -132,7 +132,7 @@ def in_use_message(addon: str, users: list[str]) -> str:
 
 def addon_users(cluster: Cluster, app: dict[str, Any], definitions: dict[str, list[str]]) -> list[str]:
     """`ns/name` of every Application (any namespace) whose component, trait, top-level workflow step
-    or policy type is one of `definitions` (spec §7 step 2). The addon's own Application is not
+    or policy type is one of `definitions` (upstream §7 step 2). The addon's own Application is not
     counted: it cannot block its own removal."""
     if not definitions:
         return []

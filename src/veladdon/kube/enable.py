@@ -1,4 +1,4 @@
-"""`enable` and `upgrade`: install a local addon folder into a cluster (spec §6).
+"""`enable` and `upgrade`: install a local addon folder into a cluster (upstream §6).
 
 Order of work: cluster checks (KubeVela present, system requirements, dependencies, definition
 conflicts) before anything is written; then the Application, then every auxiliary object with a
@@ -120,7 +120,7 @@ class EnableOptions:
     force_conflicts: bool = False
     enable_dependencies: bool = True
     registry: str = "local"
-    # Requirements from a Helm registry's index (spec §9.4); None: those of metadata.yaml.
+    # Requirements from a Helm registry's index (upstream §9.4); None: those of metadata.yaml.
     system: SystemRequirements | None = None
     # The caller waits for the Application to run afterwards: warn first if KubeVela's controller is
     # not running, since then it never will (dependencies are not waited for: this addon only).
@@ -296,7 +296,7 @@ def controller_problem(cluster: Cluster) -> str | None:
 
 
 def vela_core_version(cluster: Cluster) -> str | None:
-    """The image tag of vela-core's `kubevela` container (spec §6.4), None when not found.
+    """The image tag of vela-core's `kubevela` container (upstream §6.4), None when not found.
 
     Upstream splits the image on the first `:`, which breaks on registries with a port
     (`reg:5000/vela-core:v1.9.0`); the tag is what follows the last `:` after the last `/`.
@@ -360,7 +360,7 @@ def _dependencies(
     listener: Listener,
     visiting: frozenset[str],
 ) -> list[EnableReport]:
-    """Spec §6.6, fixed: every missing dependency found as a sibling folder is enabled first (all of
+    """Upstream §6.6, fixed: every missing dependency found as a sibling folder is enabled first (all of
     them, not just the first); the rest are listed together."""
     deps = [d for d in addon.metadata.dependencies if d.name]
     if not deps:
@@ -423,7 +423,7 @@ def _constraint_ok(version: str, constraint: str) -> bool:
 
 
 def check_definition_conflicts(objects: LiveObjects, rendered: RenderResult, app_name: str) -> None:
-    """Spec §6.8 step 4: a definition that exists and belongs to nobody or to another addon."""
+    """Upstream §6.8 step 4: a definition that exists and belongs to nobody or to another addon."""
     messages = []
     for obj in rendered.definitions():
         meta = obj["metadata"]
@@ -487,7 +487,7 @@ def planned_writes(
     prune = [ref for key, ref in sorted(previous.items()) if key not in current and not ref.adopted]
     secret = ObjectRef("v1", "Secret", secret_name(addon), namespace)
     if rendered.secret is None and secret.key() not in previous and live.get(secret) is not None:
-        prune.append(secret)  # enabled without parameters now: the stored ones go (spec §6.7)
+        prune.append(secret)  # enabled without parameters now: the stored ones go (upstream §6.7)
     return Writes(app, items, prune, old_publish)
 
 
@@ -637,13 +637,13 @@ def _delete(cluster: Cluster, ref: ObjectRef, dry: bool, owner_uid: str | None =
 
 
 def publish_version() -> str:
-    """`addon-` + local time `YYYYMMDDhhmmss` + milliseconds (spec §0)."""
+    """`addon-` + local time `YYYYMMDDhhmmss` + milliseconds (upstream §0)."""
     now = datetime.now()
     return f"addon-{now:%Y%m%d%H%M%S}{now.microsecond // 1000:03d}"
 
 
 def nudge_workflow(cluster: Cluster, name: str, namespace: str) -> None:
-    """Spec §6.8 step 11: restart a finished workflow (to reach new clusters) or resume a suspended one."""
+    """Upstream §6.8 step 11: rerun a finished workflow (to reach new clusters) or resume a suspended one."""
 
     def attempt() -> None:
         app = cluster.get(APP_API_VERSION, "Application", name, namespace)
@@ -707,7 +707,7 @@ def wait_running(
     interval: float = 1.0,
     progress: Callable[[str, float], None] = lambda _p, _t: None,
 ) -> WaitResult:
-    """Spec §6.10 with an enforced timeout: poll until the Application is `running`."""
+    """Upstream §6.10 with an enforced timeout: poll until the Application is `running`."""
     deadline = time.monotonic() + timeout
     last_phase = "starting"
     while True:

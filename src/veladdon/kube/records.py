@@ -1,5 +1,5 @@
 """The cluster's record of an enabled addon: its Application, stored parameters, phase, and
-the objects veladdon applied for it (spec §0, §6.7, §8.1)."""
+the objects veladdon applied for it (upstream §0, §6.7, §8.1)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def secret_name(addon: str) -> str:
 
 
 def find_app(cluster: Cluster, addon: str, namespace: str) -> dict[str, Any] | None:
-    """`addon-<name>`, else the legacy KubeVela 1.1 name `<name>` (spec §7 step 1)."""
+    """`addon-<name>`, else the legacy KubeVela 1.1 name `<name>` (upstream §7 step 1)."""
     app = cluster.get(APP_API_VERSION, "Application", app_name(addon), namespace)
     if app is None:
         legacy = cluster.get(APP_API_VERSION, "Application", addon, namespace)
@@ -91,7 +91,7 @@ def require_app(cluster: Cluster, addon: str, namespace: str, *, hint: str | Non
 
 
 def phase(app: dict[str, Any] | None) -> str:
-    """Spec §8.1: disabled, suspend, enabled, disabling or enabling."""
+    """Upstream §8.1: disabled, suspend, enabled, disabling or enabling."""
     if app is None:
         return "disabled"
     status = app.get("status") or {}
@@ -131,7 +131,7 @@ def encode_objects(refs: list[ObjectRef]) -> str:
 
 
 def definitions_of(app: dict[str, Any]) -> dict[str, list[str]]:
-    """Definition kind → names, from the `addon.oam.dev/*Definitions` annotations (spec §5.13)."""
+    """Definition kind → names, from the `addon.oam.dev/*Definitions` annotations (upstream §5.13)."""
     annotations = app.get("metadata", {}).get("annotations") or {}
     out: dict[str, list[str]] = {}
     for key, kind in DEFINITION_KINDS.items():
@@ -142,7 +142,7 @@ def definitions_of(app: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def stored_args(cluster: Cluster, addon: str, namespace: str) -> dict[str, Any]:
-    """The parameters stored by the last enable (spec §6.7: JSON, or the legacy one-key-per-value form)."""
+    """The parameters stored by the last enable (upstream §6.7: JSON, or the legacy one-key-per-value one)."""
     return args_from_secret(cluster.get("v1", "Secret", secret_name(addon), namespace))
 
 
@@ -166,7 +166,7 @@ def args_from_secret(secret: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def installed_addons(cluster: Cluster, namespace: str) -> dict[str, str]:
-    """Addon name → version, for Applications with both addon labels (spec §6.6 step 1)."""
+    """Addon name → version, for Applications with both addon labels (upstream §6.6 step 1)."""
     out: dict[str, str] = {}
     for app in cluster.list(APP_API_VERSION, "Application", namespace=namespace, label_selector=LABEL_NAME):
         labels = app.get("metadata", {}).get("labels") or {}

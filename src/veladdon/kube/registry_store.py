@@ -1,4 +1,4 @@
-"""Addon registries stored in the cluster exactly as KubeVela stores them (spec §9.1), so `vela` and
+"""Addon registries stored in the cluster exactly as KubeVela stores them (upstream §9.1), so `vela` and
 `veladdon` share one list: ConfigMap `vela-addon-registry`, key `registries`, a JSON object keyed by
 registry name; git/gitee/gitlab tokens in Secrets `addon-registry-<name>` (`tokenSecretRef`)."""
 

@@ -1,4 +1,4 @@
-"""`list` and `status`: what the cluster says about enabled addons (spec §8), as dataclasses whose
+"""`list` and `status`: what the cluster says about enabled addons (upstream §8), as dataclasses whose
 `to_json()` is the documented `-o json|yaml` shape (docs/list-status.md). The CLI only prints them.
 
 Differences from upstream, on purpose: `list` shows the real phase of every addon (upstream prints
@@ -179,7 +179,7 @@ def list_addons(cluster: Cluster, namespace: str) -> AddonList:
 
 
 def addon_status(cluster: Cluster, addon: str, namespace: str, *, show_secrets: bool = False) -> AddonStatus:
-    """Spec §8.1 plus what a user needs to see why an addon is stuck: component health, the workflow
+    """Upstream §8.1 plus what a user needs to see why an addon is stuck: component health, the workflow
     and its failing step, and the NOTES `enable` stored. AddonNotEnabled when it is not enabled."""
     cluster.require_kubevela()
     app = require_app(cluster, addon, namespace)
@@ -207,7 +207,7 @@ def addon_status(cluster: Cluster, addon: str, namespace: str, *, show_secrets: 
 
 
 def clusters_of(app: dict[str, Any]) -> list[str]:
-    """Spec §8.1 step 4: the clusters of `status.appliedResources` (no cluster means `local`), sorted.
+    """Upstream §8.1 step 4: the clusters of `status.appliedResources` (no cluster means `local`), sorted.
     Upstream also drops clusters that are no longer registered; veladdon shows what the status says."""
     resources = (app.get("status") or {}).get("appliedResources") or []
     return sorted({str(r.get("cluster") or LOCAL_CLUSTER) for r in resources if isinstance(r, dict)})

@@ -1,4 +1,4 @@
-"""Reading a Helm registry (spec §9.4): `index.yaml` over HTTP(S), version choice, archive download
+"""Reading a Helm registry (upstream §9.4): `index.yaml` over HTTP(S), version choice, archive download
 with URL fallbacks, safe unpacking — and the same for an index.yaml in a folder on disk.
 
 HTTP uses the standard library (`urllib.request` + `ssl`): it is enough for GET with basic auth, a CA
@@ -76,7 +76,7 @@ class ChartVersion:
 
     @property
     def system(self) -> SystemRequirements | None:
-        """Requirements from the index annotations only (spec §9.4); None when there are none."""
+        """Requirements from the index annotations only (upstream §9.4); None when there are none."""
         vela = self.annotations.get("system.vela", "")
         kube = self.annotations.get("system.kubernetes", "")
         return SystemRequirements(vela, kube) if vela or kube else None

@@ -1,4 +1,4 @@
-"""Registries as `vela addon` stores them (spec §9.1), and what reading one produces.
+"""Registries as `vela addon` stores them (upstream §9.1), and what reading one produces.
 
 `RegistrySpec` mirrors upstream's registry JSON field for field, so `veladdon.kube` can round-trip the
 `vela-addon-registry` ConfigMap without losing what `vela` wrote. Two extensions, both optional and
@@ -105,7 +105,7 @@ class RegistrySpec:
 
     @property
     def url(self) -> str:
-        """What `registry list` shows as URL (spec §9.2)."""
+        """What `registry list` shows as URL (upstream §9.2)."""
         src = self.source
         if isinstance(src, HelmSource):
             return src.url
@@ -229,7 +229,7 @@ class ResolvedAddon:
     """An addon fetched from a registry and unpacked into `path` (a folder `load_addon` reads).
 
     `system` holds the requirements `enable` must check: for Helm registries ONLY the index
-    annotations of the chosen version (spec §9.4), for folders the metadata's. `reason` says in one
+    annotations of the chosen version (upstream §9.4), for folders the metadata's. `reason` says in one
     line why this version was chosen; `suits_cluster` is False when cluster versions were given and no
     version met them (the enable's requirement check will then fail, as upstream's would)."""
 

@@ -1,4 +1,4 @@
-"""`veladdon package`: an addon folder → a Helm chart archive a Helm registry can serve (spec §9.5).
+"""`veladdon package`: an addon folder → a Helm chart archive a Helm registry can serve (upstream §9.5).
 
 Three deliberate differences from `vela addon package`:
 
@@ -43,7 +43,7 @@ PK01 = Rule(
     "package.template",
     Severity.ERROR,
     "The addon has an application template a chart can carry",
-    "`package` requires template.cue (with an `output` field) or a non-empty template.yaml (spec §9.5).",
+    "`package` requires template.cue (with an `output` field) or a non-empty template.yaml (upstream §9.5).",
     "Structure",
 )
 PK02 = Rule(
@@ -79,7 +79,7 @@ PK05 = Rule(
     "What `vela addon enable NAME` would do with the package: `veladdon render` must succeed on it.",
     "Structure",
 )
-# Lint rules that cover §9.5's checks without evaluating CUE: metadata present, readable, valid,
+# Lint rules that cover upstream §9.5's checks without evaluating CUE: metadata present, readable, valid,
 # with a name and a semantic version, and constraints that parse. These are checked even with
 # --skip-lint: without them there is no chart to write.
 LINT_RULES = ("ST01", "ST05", "MD01", "MD02", "MD03", "MD04", "MD05")
@@ -220,7 +220,7 @@ class HelmIgnore:
 
 
 def _template_problems(root: Path) -> list[tuple[str, str]]:
-    """§9.5's template checks, in upstream's order: (file, message)."""
+    """Upstream §9.5's template checks, in upstream's order: (file, message)."""
     cue, yml = root / "template.cue", root / "template.yaml"
     if not cue.exists() and not yml.exists():
         return [("", "no template.yaml or template.cue exists: `package` needs an application template")]
@@ -239,7 +239,7 @@ def _template_problems(root: Path) -> list[tuple[str, str]]:
 def check_addon_dir(
     path: str | Path, *, cwd: Path | None = None, evaluate: bool = False, cue_path: str | None = None
 ) -> LintReport:
-    """The checks `package` runs before archiving (spec §9.5 step 1), as a lint report: lint's
+    """The checks `package` runs before archiving (upstream §9.5 step 1), as a lint report: lint's
     structure and metadata rules plus the template, .helmignore and file checks; with `evaluate` every
     other lint rule too (CUE is evaluated, with `cue_path` if given) and PK05, the render with default
     parameters. Raises InputError when `path` is not a folder (there is nothing to report on)."""
@@ -390,7 +390,7 @@ def _walk(root: Path, rules: HelmIgnore) -> Iterator[tuple[str, Path, bool]]:
 
 
 def chart_metadata(meta: Metadata) -> dict[str, Any]:
-    """Chart.yaml as upstream generates it from metadata.yaml (spec §9.5 step 2), empty fields left out."""
+    """Chart.yaml as upstream generates it from metadata.yaml (upstream §9.5 step 2), empty fields omitted."""
     annotations = {"addon.name": meta.name}
     if meta.system is not None:
         if meta.system.vela:
@@ -546,7 +546,7 @@ def read_chart_yaml(data: bytes, source: str) -> tuple[dict[str, Any], int, byte
 
 
 def unpack_chart(data: bytes, dest: Path, *, source: str = "archive") -> list[str]:
-    """Unpack a chart archive into `dest`, the top-level folder stripped (spec §9.4); returns the files.
+    """Unpack a chart archive into `dest`, the top-level folder stripped (upstream §9.4); returns the files.
 
     Refuses absolute paths, `..`, links, devices and archives over 100 MiB unpacked, before writing
     anything (UnsafeArchiveError). Top-level plain files are skipped, as Helm skips them."""

@@ -1,7 +1,7 @@
 """Several registries at once: listing what they offer, resolving `NAME`, `NAME@VERSION` and
 `REGISTRY/NAME` to an unpacked addon folder, and resolving an addon's dependencies.
 
-Three deliberate differences from upstream (spec §6.2, §6.6, §13):
+Three deliberate differences from upstream (upstream §6.2, §6.6, §13):
 
 * registries are tried in name order (upstream: random map order), a preferred one first;
 * a registry that fails (unreachable, HTTP 500, bad index, unsupported type) is skipped and reported

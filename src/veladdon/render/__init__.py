@@ -17,7 +17,7 @@ from veladdon.wire import BIND_ANNOTATION, DEFINITION_ANNOTATIONS, LEGACY_BIND_A
 
 
 def render_addon(addon: Addon, options: RenderOptions | None = None, *, evaluator: Evaluator) -> RenderResult:
-    """The full render (spec §5): the Application, outputs, definitions, config templates, UI
+    """The full render (upstream §5): the Application, outputs, definitions, config templates, UI
     schemas, views and the parameter Secret, after the bind-component filter, with the definitions
     recorded on the Application."""
     options = options or RenderOptions()
@@ -56,7 +56,7 @@ def render_addon(addon: Addon, options: RenderOptions | None = None, *, evaluato
 
 
 def bind_component_mismatch(obj: dict[str, Any], app: dict[str, Any]) -> str | None:
-    """Why `obj` is left out (spec §5.12), or None when it is applied."""
+    """Why `obj` is left out (upstream §5.12), or None when it is applied."""
     annotations = obj.get("metadata", {}).get("annotations") or {}
     wanted = annotations.get(BIND_ANNOTATION) or annotations.get(LEGACY_BIND_ANNOTATION)
     if not wanted:
@@ -71,7 +71,7 @@ def bind_component_mismatch(obj: dict[str, Any], app: dict[str, Any]) -> str | N
 
 
 def record_definitions(app: dict[str, Any], definitions: Sequence[dict[str, Any]]) -> None:
-    """Spec §5.13: comma-joined definition names per kind as annotations on the Application."""
+    """Upstream §5.13: comma-joined definition names per kind as annotations on the Application."""
     names: dict[str, list[str]] = {}
     for obj in definitions:
         kind = str(obj.get("kind"))

@@ -1,4 +1,4 @@
-"""Addon + parameters → the Application and its `outputs` (spec §5.1–§5.7). Pure and offline.
+"""Addon + parameters → the Application and its `outputs` (upstream §5.1–§5.7). Pure and offline.
 
 All CUE of one render is evaluated in ONE evaluator round trip: the template package (template.cue,
 parameter.cue, the generated context file and every resource file of the same package) plus each
@@ -38,7 +38,7 @@ class RenderOptions:
 
 @dataclass(frozen=True)
 class RenderResult:
-    """Everything `vela addon enable` would create, in its apply order (spec §5.14, §6.8)."""
+    """Everything `vela addon enable` would create, in its apply order (upstream §5.14, §6.8)."""
 
     application: dict[str, Any]
     outputs: tuple[dict[str, Any], ...] = ()
@@ -90,7 +90,7 @@ def user_args(args: Mapping[str, Any]) -> dict[str, Any]:
 def context_file(
     addon: Addon, args: Mapping[str, Any], package: str, *, upgrade: bool | None = None
 ) -> CueFile:
-    """`context: {metadata}` (+ `installer` for NOTES) and `parameter: <values>` (spec §5.1)."""
+    """`context: {metadata}` (+ `installer` for NOTES) and `parameter: <values>` (upstream §5.1)."""
     context: dict[str, Any] = {"metadata": addon.metadata.context_json()}
     if upgrade is not None:
         context["installer"] = {"upgrade": upgrade}
@@ -311,7 +311,7 @@ def _declares(source: SourceFile, label: str) -> bool:
 
 
 def _outputs(value: Any, addon: Addon) -> list[dict[str, Any]]:
-    """`outputs` objects sorted by key (upstream iterates a Go map: random), labelled (spec §5.3, §5.6)."""
+    """`outputs` objects sorted by key (upstream: Go map order, random), labelled (upstream §5.3, §5.6)."""
     if not isinstance(value, dict):
         return []
     objects = []
@@ -388,7 +388,7 @@ def _assemble(
     options: RenderOptions,
     warnings: list[str],
 ) -> dict[str, Any]:
-    """Spec §5.5: forced identity, labels, namespace/resources/CUE components, legacy topology."""
+    """Upstream §5.5: forced identity, labels, namespace/resources/CUE components, legacy topology."""
     meta = addon.metadata
     app = json.loads(json.dumps(app))
     metadata = app.setdefault("metadata", {})
@@ -456,7 +456,7 @@ def _assemble(
 
 
 def _legacy_topology(addon: Addon, spec: dict[str, Any], options: RenderOptions, warnings: list[str]) -> None:
-    """Spec §5.7: `deployTo.runtimeCluster` attaches a topology policy, for YAML/no-template addons only."""
+    """Upstream §5.7: `deployTo.runtimeCluster` attaches a topology policy, for YAML or no-template addons."""
     deploy = addon.metadata.deploy_to
     if addon.template_cue is not None or deploy is None or not deploy.to_runtime_clusters:
         return

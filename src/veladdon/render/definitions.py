@@ -1,4 +1,4 @@
-"""definitions/ → X-Definition objects (spec §5.8).
+"""definitions/ → X-Definition objects (upstream §5.8).
 
 CUE definitions are never evaluated whole: their templates reference `context`, `parameter` and
 KubeVela-only packages. Each file is split lexically into imports, one metadata field and the

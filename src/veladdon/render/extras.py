@@ -1,4 +1,4 @@
-"""UI schemas, VelaQL views and config templates → ConfigMaps (spec §5.9–§5.11)."""
+"""UI schemas, VelaQL views and config templates → ConfigMaps (upstream §5.9–§5.11)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def render_yaml_views(addon: Addon) -> list[dict[str, Any]]:
 
 
 def check_cue_view(source: SourceFile) -> None:
-    """A CUE view must define `status` or `export` (spec §5.10)."""
+    """A CUE view must define `status` or `export` (upstream §5.10)."""
     try:
         ok = declares(source.text, "status") or declares(source.text, "export")
     except CueSyntaxError as exc:

@@ -1,4 +1,4 @@
-"""NOTES.cue (spec §6.9) and the parameter Secret `addon-secret-<name>` (spec §6.7)."""
+"""NOTES.cue (upstream §6.9) and the parameter Secret `addon-secret-<name>` (upstream §6.7)."""
 
 from __future__ import annotations
 

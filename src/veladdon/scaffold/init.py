@@ -1,6 +1,6 @@
 """`veladdon init`: a new addon folder that renders and passes `veladdon lint --strict` as written.
 
-Upstream's `vela addon init` (spec §10) writes a template with no components; authors then had to
+Upstream's `vela addon init` (upstream §10) writes a template with no components; authors then had to
 find out how an addon works before anything installed. This scaffold always has a component (an
 example, or the Helm chart, image and URLs given as flags), a topology policy honouring an optional
 `clusters` parameter, an example trait, NOTES.cue, a README with a generated parameter table and a
