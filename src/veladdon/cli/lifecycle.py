@@ -115,7 +115,6 @@ def plan_text(plan: DisablePlan) -> str:
     """The dry-run answer: one row per object, what disabling does to it and why."""
     from veladdon.kube.disable import COLLECT, DELETE, GONE, KEEP
 
-    verbs = {COLLECT: "collect", DELETE: "delete", KEEP: "keep", GONE: "gone"}
     app = plan.application
     rows = [["delete", f"Application {app.namespace}/{app.name}", "the addon (Background propagation)"]]
     order = {DELETE: 0, COLLECT: 1, KEEP: 2, GONE: 3}
@@ -125,7 +124,7 @@ def plan_text(plan: DisablePlan) -> str:
         why = target.reason
         if target.action == COLLECT:
             why = f"{why}: garbage collection removes it"
-        rows.append([verbs.get(target.action, target.action), where, why or "-"])
+        rows.append([target.action.value, where, why or "-"])
     return plain_table(["ACTION", "OBJECT", "WHY"], rows)
 
 
