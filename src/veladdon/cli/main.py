@@ -81,9 +81,9 @@ def version(ctx: typer.Context, output: Output = OutputFormat.text) -> None:
 
 def _register() -> None:
     """Each command module adds itself; their heavy imports happen inside the commands."""
-    from veladdon.cli import cluster, init, lifecycle, lint, package, params, registry, render
+    from veladdon.cli import cluster, init, lifecycle, lint, package, params, registry, render, test
 
-    for module in (render, params, lint, init, cluster, lifecycle, package, registry):
+    for module in (render, params, lint, init, cluster, lifecycle, package, registry, test):
         module.register(app)
     for info in _commands(app):
         if info.callback is not None:

@@ -153,7 +153,7 @@ def lint_paths(
         schema_version(kube_version, "")  # validates the flag before any work
     roots = discover(paths)
     if since is not None and "VB01" in options.rules:
-        from veladdon.lint.rules.versioning import verify_ref
+        from veladdon.addon.git import verify_ref
 
         verify_ref(roots[0], since)
     workers = max(1, jobs or os.cpu_count() or 1)
