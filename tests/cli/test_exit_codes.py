@@ -267,6 +267,11 @@ CLUSTER: dict[str, list[Scenario]] = {
     "KubeVela not installed": [_without_kubevela],
     "cluster refused an object": [_refused],
     "changes pending": [lambda cli: cli("diff", str(EXAMPLE), cluster=True)],
+    "install test failed": [
+        lambda cli: cli(
+            "test", str(cli.addon("typo", {"template.cue": "output: {\n\tkind: \n"})), cluster=True
+        )
+    ],
     "timed out": [lambda cli: cli("enable", str(EXAMPLE), "--timeout", "1s", cluster=True)],
     "unauthorised": [_unauthorised, _forbidden],
     "no usable kubeconfig": [
@@ -293,8 +298,9 @@ def check(situation: str, result: Run) -> None:
     if code in (0, 3):
         assert errors == [], result.err
         return
-    if situation == "lint findings":  # findings are the output; no Error line
+    if situation in ("lint findings", "install test failed"):  # findings are the output; no Error line
         assert result.out and not LEAKS.search(result.out)
+        assert errors == [], result.err
         return
     assert len(errors) == 1, result.err
     assert not LEAKS.search(result.err), result.err

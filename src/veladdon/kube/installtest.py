@@ -262,20 +262,21 @@ class _AddonRun:
 
     def all_steps(self) -> None:
         before = _snapshot(self.cluster, self.ns)
-        ok = self.step(Step.RENDER, self.render)
-        ok = ok and self.step(Step.DRY_RUN, self.dry_run)
-        ok = ok and self.step(Step.ENABLE, self.enable)
-        reason = "" if ok else "an earlier step failed"
-        for step, check in (
+        ok = True
+        for step, body in (
+            (Step.RENDER, self.render),
+            (Step.DRY_RUN, self.dry_run),
+            (Step.ENABLE, self.enable),
+            # The checks of an enabled addon do not depend on each other: each runs whatever the others say.
             (Step.OWNED, self.owned),
             (Step.EXAMPLES, self.examples),
             (Step.IDEMPOTENT, self.idempotent),
             (Step.UPGRADE, self.upgrade),
         ):
-            if ok:
-                self.step(step, check)
-            else:
-                self.skip(step, reason)
+            if not ok:
+                self.skip(step, "an earlier step failed")
+            elif not self.step(step, body) and step in (Step.RENDER, Step.DRY_RUN, Step.ENABLE):
+                ok = False
         self.step(Step.DISABLE, lambda result: self.disable_and_collect(result, before))
 
     def step(self, step: Step, body: Callable[[StepResult], None]) -> bool:
