@@ -13,12 +13,13 @@ import copy
 import fnmatch
 import functools
 import itertools
+import json
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import pytest
 import yaml
@@ -54,6 +55,7 @@ KUBEVELA_KINDS = (
 )
 WAIT_SECONDS = 30.0
 T = TypeVar("T")
+M = TypeVar("M")
 RESOURCE_TRACKERS = "/apis/core.oam.dev/v1beta1/resourcetrackers"
 
 
@@ -116,6 +118,35 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     else:
         targets = [*TARGETS, *(CONTROLLER_TARGETS if marker("with_controller") else [])]
     metafunc.parametrize("kube", targets, indirect=True)
+
+
+def must(value: T | None) -> T:
+    """`value`, asserted not None: for the typed client's optional fields a test expects to be set."""
+    assert value is not None
+    return value
+
+
+def status_of(err: ApiException) -> dict[str, Any]:
+    """The Status object an API error carries as its body."""
+    status: dict[str, Any] = json.loads(must(err.body))
+    return status
+
+
+class HasMetadata(Protocol):
+    @property
+    def metadata(self) -> k8s.V1ObjectMeta | None: ...
+
+
+def meta(obj: HasMetadata) -> k8s.V1ObjectMeta:
+    """The metadata of a typed object the server returned (it always has one)."""
+    return must(obj.metadata)
+
+
+def as_body(model: type[M], manifest: Mapping[str, Any]) -> M:
+    """A plain manifest as the typed client's `body: model` argument. The client takes the dict as it
+    is (pydantic-based releases validate it into `model`, older ones serialise it unchanged), so only the
+    static type changes: the test sends what it wrote, not what a model would make of it."""
+    return cast(M, manifest)
 
 
 def write_kubeconfig(path: Path, url: str, context: str, namespace: str = "default") -> Path:
@@ -245,7 +276,9 @@ class KubeTarget:
     # ------------------------------------------------------------------ clients
 
     def api_client(self) -> k8s.ApiClient:
-        api = k8s_config.new_client_from_config(config_file=str(self.kubeconfig), context=self.context)
+        api: k8s.ApiClient = k8s_config.new_client_from_config(
+            config_file=str(self.kubeconfig), context=self.context
+        )
         self._clients.append(api)
         return api
 
@@ -359,7 +392,7 @@ class KubeTarget:
         for kind, plural, short in KUBEVELA_KINDS:
             crd = kubevela_crd(kind, plural, short)
             try:
-                ext.create_custom_resource_definition(crd)
+                ext.create_custom_resource_definition(as_body(k8s.V1CustomResourceDefinition, crd))
                 self.track(
                     "apiextensions.k8s.io/v1",
                     "CustomResourceDefinition",
@@ -374,7 +407,9 @@ class KubeTarget:
             name = f"{plural}.core.oam.dev"
             wait_for(functools.partial(_established, ext, name), WAIT_SECONDS, what=f"CRD {name} Established")
         replicas = 1 if self.is_emulator else 0
-        apps.create_namespaced_deployment(VELA_NAMESPACE, vela_core_deployment(vela_version, replicas))
+        apps.create_namespaced_deployment(
+            VELA_NAMESPACE, as_body(k8s.V1Deployment, vela_core_deployment(vela_version, replicas))
+        )
         if self.is_emulator:
             # Pretend the deployment controller ran: one ready replica.
             apps.patch_namespaced_deployment_status(
@@ -442,9 +477,8 @@ def _real_kubeconfig(tmp: Path) -> tuple[Path, str, str]:
         pytest.fail(f"context {context!r} not found in {source}", pytrace=False)
     body = ctx.get("context") or {}
     cluster = next(c for c in doc.get("clusters") or [] if c.get("name") == body.get("cluster"))
-    user = next(
-        (u for u in doc.get("users") or [] if u.get("name") == body.get("user")), {"name": "none", "user": {}}
-    )
+    no_user: dict[str, Any] = {"name": "none", "user": {}}
+    user = next((u for u in doc.get("users") or [] if u.get("name") == body.get("user")), no_user)
     base = source.parent
     # Relative certificate and key paths are relative to the original kubeconfig.
     sections: list[tuple[dict[str, Any], tuple[str, ...]]] = [

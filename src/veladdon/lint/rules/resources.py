@@ -146,7 +146,7 @@ def _validator(version: str, api_version: str, kind: str) -> Any:
     """A cached strict validator for a built-in kind, or None for kinds without a packaged schema."""
     from importlib.resources import files
 
-    import jsonschema  # type: ignore[import-untyped]
+    import jsonschema
 
     group = api_version.rpartition("/")[0]
     if group and "." in group and not group.endswith(".k8s.io"):
