@@ -28,7 +28,8 @@ def _name(requirement: str) -> str:
 
 
 def floor_pin(requirement: str) -> str:
-    """`kubernetes>=29` -> `kubernetes==29`; a requirement without a `>=` floor is an error."""
+    """`kubernetes>=29` -> `kubernetes==29` (extras and an environment marker kept); a requirement
+    without a `>=` floor is an error."""
     match = _REQUIREMENT.match(requirement)
     if match is None:
         raise SystemExit(f"cannot read the requirement {requirement!r}")
@@ -36,7 +37,8 @@ def floor_pin(requirement: str) -> str:
     floors = [s.strip()[2:].strip() for s in specifiers.split(",") if s.strip().startswith(">=")]
     if len(floors) != 1:
         raise SystemExit(f"{requirement!r}: a runtime dependency needs exactly one `>=` floor to test")
-    return f"{name}{extras}=={floors[0]}"
+    marker = requirement.partition(";")[2].strip()
+    return f"{name}{extras}=={floors[0]}" + (f"; {marker}" if marker else "")
 
 
 def main(argv: list[str]) -> int:
