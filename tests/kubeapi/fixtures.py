@@ -143,9 +143,9 @@ def meta(obj: HasMetadata) -> k8s.V1ObjectMeta:
 
 
 def as_body(model: type[M], manifest: Mapping[str, Any]) -> M:
-    """A plain manifest as the typed client's `body: model` argument. The client takes the dict as it
-    is (pydantic-based releases validate it into `model`, older ones serialise it unchanged), so only the
-    static type changes: the test sends what it wrote, not what a model would make of it."""
+    """A plain manifest as the typed client's `body: model` argument. The client takes the dict
+    (pydantic-based releases validate it into `model` on the way, older ones send it unchanged), so the
+    cast only tells mypy what the client does with it; the test keeps the manifest as it wrote it."""
     return cast(M, manifest)
 
 
