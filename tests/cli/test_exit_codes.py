@@ -195,6 +195,16 @@ def _local_registry(cli: Cli) -> None:
     assert added.code == 0, added.err
 
 
+def _with_local_registry(*args: str) -> Scenario:
+    """The scenario `args` against the cluster, once the local registry is stored there."""
+
+    def scenario(cli: Cli) -> Run:
+        _local_registry(cli)
+        return cli(*args, cluster=True)
+
+    return scenario
+
+
 def _in_use(cli: Cli) -> Run:
     assert cli.kube is not None
     from veladdon.kube.cluster import Cluster
@@ -252,14 +262,9 @@ CLUSTER: dict[str, list[Scenario]] = {
     "addon in use": [_in_use],
     "addon in no registry": [
         lambda cli: cli("enable", "nope", cluster=True),
-        lambda cli: (_local_registry(cli), cli("enable", "nope", cluster=True))[1],
+        _with_local_registry("enable", "nope"),
     ],
-    "version no registry offers": [
-        lambda cli: (
-            _local_registry(cli),
-            cli("enable", "redis-operator", "--version", "9.9.9", cluster=True),
-        )[1]
-    ],
+    "version no registry offers": [_with_local_registry("enable", "redis-operator", "--version", "9.9.9")],
     "registry not configured": [
         lambda cli: cli("list", "--registry", "nope", cluster=True),
         lambda cli: cli("registry", "get", "nope", cluster=True),

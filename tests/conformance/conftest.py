@@ -11,7 +11,7 @@ from kubernetes import client as k8s
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import NotFoundError
 
-from tests.kubeapi.fixtures import KubeTarget, wait_for
+from tests.kubeapi.fixtures import KubeTarget, as_body, must, wait_for
 
 
 @dataclass
@@ -101,7 +101,7 @@ def create_crd(
     }
     if status:
         version["subresources"] = {"status": {}}
-    crd = {
+    crd: dict[str, Any] = {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
         "metadata": {"name": f"{plural}.{group}"},
@@ -113,7 +113,7 @@ def create_crd(
         },
     }
     ext = k8s.ApiextensionsV1Api(kube.api_client())
-    ext.create_custom_resource_definition(crd)
+    ext.create_custom_resource_definition(as_body(k8s.V1CustomResourceDefinition, crd))
     kube.track(
         "apiextensions.k8s.io/v1",
         "CustomResourceDefinition",
@@ -124,7 +124,9 @@ def create_crd(
 
     def established() -> bool:
         got = ext.read_custom_resource_definition(crd["metadata"]["name"])
-        return any(c.type == "Established" and c.status == "True" for c in (got.status.conditions or []))
+        return any(
+            c.type == "Established" and c.status == "True" for c in (must(got.status).conditions or [])
+        )
 
     wait_for(established, 30, what="CRD Established")
     return CRDInfo(group, "v1", kind, plural, crd["metadata"]["name"])

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic import DynamicClient
 
-from tests.kubeapi.fixtures import KubeTarget
+from tests.kubeapi.fixtures import KubeTarget, as_body, meta, must, status_of
 
 from .conftest import create_crd, raw_request
 
@@ -18,10 +16,6 @@ pytestmark = pytest.mark.conformance
 
 def cm(name: str, data: dict[str, str] | None = None) -> k8s.V1ConfigMap:
     return k8s.V1ConfigMap(metadata=k8s.V1ObjectMeta(name=name), data=data or {"k": "v"})
-
-
-def status_of(err: ApiException) -> dict:
-    return json.loads(err.body)
 
 
 def test_create_returns_201_then_409_already_exists(api: k8s.ApiClient, ns: str) -> None:
@@ -106,12 +100,12 @@ def test_strategic_merge_on_builtin_kinds_and_415_on_custom_resources(
             },
         },
     }
-    apps.create_namespaced_deployment(ns, deployment)
+    apps.create_namespaced_deployment(ns, as_body(k8s.V1Deployment, deployment))
     # Containers merge by name: only "b" changes, "a" keeps its env.
     patch = {"spec": {"template": {"spec": {"containers": [{"name": "b", "image": "busybox:2"}]}}}}
     patched = apps.patch_namespaced_deployment("web", ns, patch)
-    containers = {c.name: c for c in patched.spec.template.spec.containers}
-    assert containers["a"].image == "busybox:1" and containers["a"].env[0].name == "X"
+    containers = {c.name: c for c in must(must(patched.spec).template.spec).containers}
+    assert containers["a"].image == "busybox:1" and must(containers["a"].env)[0].name == "X"
     assert containers["b"].image == "busybox:2"
 
     crd = create_crd(kube, "Doohickey")
@@ -137,6 +131,6 @@ def test_dry_run_changes_nothing(core: k8s.CoreV1Api, ns: str) -> None:
     assert previewed.data == {"k": "preview"}
     current = core.read_namespaced_config_map("dry", ns)
     assert current.data == {"k": "v"}
-    assert current.metadata.resource_version == created.metadata.resource_version
+    assert meta(current).resource_version == meta(created).resource_version
     core.delete_namespaced_config_map("dry", ns, dry_run="All")
-    assert core.read_namespaced_config_map("dry", ns).metadata.uid == created.metadata.uid
+    assert meta(core.read_namespaced_config_map("dry", ns)).uid == meta(created).uid

@@ -8,7 +8,7 @@ import pytest
 from kubernetes import client as k8s
 from kubernetes.dynamic import DynamicClient
 
-from tests.kubeapi.fixtures import wait_for
+from tests.kubeapi.fixtures import meta, must, wait_for
 
 from .conftest import gone
 
@@ -19,8 +19,8 @@ def owned(core: k8s.CoreV1Api, ns: str, owner: k8s.V1ConfigMap, name: str, block
     ref = k8s.V1OwnerReference(
         api_version="v1",
         kind="ConfigMap",
-        name=owner.metadata.name,
-        uid=owner.metadata.uid,
+        name=must(meta(owner).name),
+        uid=must(meta(owner).uid),
         block_owner_deletion=block,
     )
     core.create_namespaced_config_map(
@@ -33,12 +33,12 @@ def make_owner(core: k8s.CoreV1Api, ns: str, name: str = "owner") -> k8s.V1Confi
 
 
 def test_finalizers_hold_an_object_until_removed(core: k8s.CoreV1Api, ns: str) -> None:
-    meta = k8s.V1ObjectMeta(name="f", finalizers=["veladdon.test/hold"])
-    core.create_namespaced_config_map(ns, k8s.V1ConfigMap(metadata=meta))
+    metadata = k8s.V1ObjectMeta(name="f", finalizers=["veladdon.test/hold"])
+    core.create_namespaced_config_map(ns, k8s.V1ConfigMap(metadata=metadata))
     core.delete_namespaced_config_map("f", ns)
     held = core.read_namespaced_config_map("f", ns)
-    assert held.metadata.deletion_timestamp is not None
-    assert held.metadata.finalizers == ["veladdon.test/hold"]
+    assert meta(held).deletion_timestamp is not None
+    assert meta(held).finalizers == ["veladdon.test/hold"]
     core.patch_namespaced_config_map("f", ns, {"metadata": {"finalizers": None}})
     wait_for(lambda: gone(lambda: core.read_namespaced_config_map("f", ns)), 10, what="object gone")
 
@@ -71,8 +71,8 @@ def test_orphan_propagation_keeps_dependents(core: k8s.CoreV1Api, ns: str) -> No
     core.delete_namespaced_config_map("owner", ns, propagation_policy="Orphan")
     wait_for(lambda: gone(lambda: core.read_namespaced_config_map("owner", ns)), 30, what="owner deleted")
     wait_for(
-        lambda: not core.read_namespaced_config_map("dep", ns).metadata.owner_references,
+        lambda: not meta(core.read_namespaced_config_map("dep", ns)).owner_references,
         30,
         what="reference dropped",
     )
-    assert core.read_namespaced_config_map("dep", ns).metadata.deletion_timestamp is None
+    assert meta(core.read_namespaced_config_map("dep", ns)).deletion_timestamp is None

@@ -6,7 +6,7 @@ import pytest
 from kubernetes import client as k8s
 from kubernetes.dynamic import DynamicClient
 
-from tests.kubeapi.fixtures import KubeTarget, wait_for
+from tests.kubeapi.fixtures import KubeTarget, must, wait_for
 
 from .conftest import create_crd, gone, raw_request
 
@@ -47,9 +47,10 @@ def test_legacy_discovery_lists_builtin_kinds(api: k8s.ApiClient) -> None:
 def test_crd_is_discoverable_and_established_at_once(kube: KubeTarget, dyn: DynamicClient) -> None:
     crd = create_crd(kube, "Gadget")
     got = k8s.ApiextensionsV1Api(kube.api_client()).read_custom_resource_definition(crd.name)
-    conditions = {c.type: c.status for c in got.status.conditions}
+    status = must(got.status)
+    conditions = {c.type: c.status for c in must(status.conditions)}
     assert conditions["NamesAccepted"] == "True" and conditions["Established"] == "True"
-    assert got.status.accepted_names.kind == "Gadget"
+    assert must(status.accepted_names).kind == "Gadget"
     resource = dyn.resources.get(api_version=crd.api_version, kind="Gadget")
     assert resource.namespaced and resource.name == "gadgets"
     doc = raw_request(kube.api_client(), "GET", f"/apis/{crd.group}/v1").body

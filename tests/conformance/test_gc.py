@@ -6,7 +6,7 @@ import pytest
 from kubernetes import client as k8s
 from kubernetes.dynamic import DynamicClient
 
-from tests.kubeapi.fixtures import KubeTarget, kubevela_crd, wait_for
+from tests.kubeapi.fixtures import KubeTarget, as_body, kubevela_crd, wait_for
 
 from .conftest import gone
 
@@ -37,7 +37,15 @@ def test_objects_owned_by_an_application_are_collected(kube: KubeTarget, dyn: Dy
     }
     core = k8s.CoreV1Api(kube.api_client())
     core.create_namespaced_config_map(
-        ns, {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "owned", "ownerReferences": [ref]}}
+        ns,
+        as_body(
+            k8s.V1ConfigMap,
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "owned", "ownerReferences": [ref]},
+            },
+        ),
     )
     traits.create(
         namespace=ns,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
-from tests.kubeapi.fixtures import KubeTarget, wait_for
+from tests.kubeapi.fixtures import KubeTarget, meta, must, status_of, wait_for
 
 from .conftest import gone
 
@@ -22,7 +20,7 @@ def cm(name: str, finalizers: list[str] | None = None) -> k8s.V1ConfigMap:
 def test_invalid_name_is_422_invalid(core: k8s.CoreV1Api, ns: str) -> None:
     with pytest.raises(ApiException) as err:
         core.create_namespaced_config_map(ns, cm("Bad_Name"))
-    status = json.loads(err.value.body)
+    status = status_of(err.value)
     assert err.value.status == 422 and status["reason"] == "Invalid"
     assert status["details"]["kind"] == "ConfigMap"
     assert status["details"]["causes"][0]["field"] == "metadata.name"
@@ -32,7 +30,7 @@ def test_write_into_missing_namespace_is_404(core: k8s.CoreV1Api, kube: KubeTarg
     missing = f"missing-{kube.run_id}"
     with pytest.raises(ApiException) as err:
         core.create_namespaced_config_map(missing, cm("x"))
-    status = json.loads(err.value.body)
+    status = status_of(err.value)
     assert err.value.status == 404 and status["reason"] == "NotFound"
     assert status["details"] == {"name": missing, "kind": "namespaces"}
 
@@ -42,14 +40,14 @@ def test_terminating_namespace_refuses_creates(core: k8s.CoreV1Api, kube: KubeTa
     core.create_namespaced_config_map(ns, cm("held", ["veladdon.test/hold"]))
     core.delete_namespace(ns)
     wait_for(
-        lambda: core.read_namespaced_config_map("held", ns).metadata.deletion_timestamp,
+        lambda: meta(core.read_namespaced_config_map("held", ns)).deletion_timestamp,
         30,
         what="content deleting",
     )
-    assert core.read_namespace(ns).status.phase == "Terminating"
+    assert must(core.read_namespace(ns).status).phase == "Terminating"
     with pytest.raises(ApiException) as err:
         core.create_namespaced_config_map(ns, cm("late"))
-    assert err.value.status == 403 and json.loads(err.value.body)["reason"] == "Forbidden"
+    assert err.value.status == 403 and status_of(err.value)["reason"] == "Forbidden"
     core.patch_namespaced_config_map("held", ns, {"metadata": {"finalizers": None}})
     wait_for(lambda: gone(lambda: core.read_namespace(ns)), 60, what="namespace gone")
 

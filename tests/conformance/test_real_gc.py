@@ -3,7 +3,7 @@ finalizers, as a real kube-apiserver and kube-controller-manager handle them."""
 
 from __future__ import annotations
 
-import json
+import functools
 import time
 from collections.abc import Callable
 from typing import Any
@@ -13,7 +13,7 @@ from kubernetes import client as k8s
 from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ConflictError
 
-from tests.kubeapi.fixtures import KubeTarget, wait_for
+from tests.kubeapi.fixtures import KubeTarget, as_body, meta, must, status_of, wait_for
 
 from .conftest import create_crd, gone
 
@@ -26,33 +26,48 @@ def ref(owner: k8s.V1ConfigMap, block: bool | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
-        "name": owner.metadata.name,
-        "uid": owner.metadata.uid,
+        "name": meta(owner).name,
+        "uid": meta(owner).uid,
     }
     if block is not None:
         out["blockOwnerDeletion"] = block
     return out
 
 
-def config_map(
+def manifest(
     name: str, refs: list[dict[str, Any]] | None = None, finalizers: list[str] | None = None
 ) -> dict[str, Any]:
-    meta: dict[str, Any] = {"name": name}
+    metadata: dict[str, Any] = {"name": name}
     if refs:
-        meta["ownerReferences"] = refs
+        metadata["ownerReferences"] = refs
     if finalizers:
-        meta["finalizers"] = finalizers
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta}
+        metadata["finalizers"] = finalizers
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": metadata}
+
+
+def config_map(
+    name: str, refs: list[dict[str, Any]] | None = None, finalizers: list[str] | None = None
+) -> k8s.V1ConfigMap:
+    """`manifest(...)` as the typed client's body (sent as the dict it is)."""
+    return as_body(k8s.V1ConfigMap, manifest(name, refs, finalizers))
 
 
 def make_owner(core: k8s.CoreV1Api, ns: str, name: str) -> k8s.V1ConfigMap:
     return core.create_namespaced_config_map(ns, config_map(name))
 
 
+def config_map_gone(core: k8s.CoreV1Api, ns: str, name: str) -> bool:
+    return gone(lambda: core.read_namespaced_config_map(name, ns))
+
+
+def config_map_deleting(core: k8s.CoreV1Api, ns: str, name: str) -> bool:
+    return meta(core.read_namespaced_config_map(name, ns)).deletion_timestamp is not None
+
+
 def release(core: k8s.CoreV1Api, ns: str, *names: str) -> None:
     """Drop the test's finalizers, so nothing stays terminating on a shared control plane."""
     for name in names:
-        if not gone(lambda n=name: core.read_namespaced_config_map(n, ns)):
+        if not config_map_gone(core, ns, name):
             core.patch_namespaced_config_map(name, ns, {"metadata": {"finalizers": None}})
 
 
@@ -78,8 +93,8 @@ def test_owner_in_another_namespace_is_no_owner(core: k8s.CoreV1Api, kube: KubeT
         what="the dependent with a cross-namespace owner collected",
     )
     # The owner is alive, and still owns what shares its namespace.
-    assert core.read_namespaced_config_map("owner", here).metadata.deletion_timestamp is None
-    assert core.read_namespaced_config_map("same-ns", here).metadata.deletion_timestamp is None
+    assert meta(core.read_namespaced_config_map("owner", here)).deletion_timestamp is None
+    assert meta(core.read_namespaced_config_map("same-ns", here)).deletion_timestamp is None
 
 
 def test_cluster_scoped_dependent_of_a_namespaced_owner_is_kept(
@@ -102,7 +117,7 @@ def test_cluster_scoped_dependent_of_a_namespaced_owner_is_kept(
     assert stays(lambda: not gone(lambda: gadgets.get(name=name)))
     kept = gadgets.get(name=name)
     assert kept.metadata.deletionTimestamp is None
-    assert [r.uid for r in kept.metadata.ownerReferences] == [owner.metadata.uid]
+    assert [r.uid for r in kept.metadata.ownerReferences] == [meta(owner).uid]
     gadgets.delete(name=name)
     wait_for(lambda: gone(lambda: gadgets.get(name=name)), 30, what="gadget deleted")
 
@@ -127,14 +142,14 @@ def test_foreground_deletion_waits_only_for_blocking_dependents(
         )
         for dep in ("free", "blocking"):
             wait_for(
-                lambda d=dep: core.read_namespaced_config_map(d, ns).metadata.deletion_timestamp,
+                functools.partial(config_map_deleting, core, ns, dep),
                 30,
                 what=f"dependent {dep} deleting",
             )
-        assert core.read_namespaced_config_map("free", ns).metadata.finalizers == [HOLD]
+        assert meta(core.read_namespaced_config_map("free", ns)).finalizers == [HOLD]
         held = core.read_namespaced_config_map("held-owner", ns)
-        assert held.metadata.deletion_timestamp is not None
-        assert held.metadata.finalizers == ["foregroundDeletion"]
+        assert meta(held).deletion_timestamp is not None
+        assert meta(held).finalizers == ["foregroundDeletion"]
         release(core, ns, "blocking")
         wait_for(
             lambda: gone(lambda: core.read_namespaced_config_map("held-owner", ns)),
@@ -144,7 +159,7 @@ def test_foreground_deletion_waits_only_for_blocking_dependents(
     finally:
         release(core, ns, "free", "blocking")
     for dep in ("free", "blocking"):
-        wait_for(lambda d=dep: gone(lambda: core.read_namespaced_config_map(d, ns)), 30, what=f"{dep} gone")
+        wait_for(functools.partial(config_map_gone, core, ns, dep), 30, what=f"{dep} gone")
 
 
 def test_namespace_stays_terminating_while_content_has_finalizers(
@@ -160,13 +175,13 @@ def test_namespace_stays_terminating_while_content_has_finalizers(
             lambda: gone(lambda: core.read_namespaced_config_map("plain", ns)), 30, what="plain content gone"
         )
         wait_for(
-            lambda: core.read_namespaced_config_map("held", ns).metadata.deletion_timestamp,
+            lambda: meta(core.read_namespaced_config_map("held", ns)).deletion_timestamp,
             30,
             what="held content deleting",
         )
 
         def finalizers_reported() -> Any:
-            conditions = core.read_namespace(ns).status.conditions or []
+            conditions = must(core.read_namespace(ns).status).conditions or []
             return next(
                 (c for c in conditions if c.type == "NamespaceFinalizersRemaining" and c.status == "True"),
                 None,
@@ -174,8 +189,8 @@ def test_namespace_stays_terminating_while_content_has_finalizers(
 
         condition = wait_for(finalizers_reported, 30, what="NamespaceFinalizersRemaining condition")
         assert HOLD in condition.message
-        assert stays(lambda: core.read_namespace(ns).status.phase == "Terminating")
-        assert core.read_namespace(ns).spec.finalizers == ["kubernetes"]
+        assert stays(lambda: must(core.read_namespace(ns).status).phase == "Terminating")
+        assert must(core.read_namespace(ns).spec).finalizers == ["kubernetes"]
     finally:
         release(core, ns, "held")
     wait_for(lambda: gone(lambda: core.read_namespace(ns)), 30, what="namespace gone")
@@ -190,23 +205,23 @@ def test_apply_merges_owner_references_by_uid_and_finalizers_as_a_set(
     cms = dyn.resources.get(api_version="v1", kind="ConfigMap")
 
     def apply(manager: str, refs: list[dict[str, Any]], finalizers: list[str]) -> Any:
-        body = config_map("dep", refs, finalizers)
+        body = manifest("dep", refs, finalizers)
         body["metadata"]["namespace"] = ns
         return cms.server_side_apply(body=body, name="dep", namespace=ns, field_manager=manager)
 
     try:
         apply("one", [ref(first)], ["veladdon.test/one"])
         both = apply("two", [ref(second)], ["veladdon.test/two"])
-        assert {r.uid for r in both.metadata.ownerReferences} == {first.metadata.uid, second.metadata.uid}
+        assert {r.uid for r in both.metadata.ownerReferences} == {meta(first).uid, meta(second).uid}
         assert sorted(both.metadata.finalizers) == ["veladdon.test/one", "veladdon.test/two"]
         # The items are atomic: changing another manager's reference conflicts on that item.
         with pytest.raises(ConflictError) as err:
             apply("two", [{**ref(first), "controller": True}], ["veladdon.test/two"])
-        cause = json.loads(err.value.body)["details"]["causes"][0]
-        assert cause["field"] == f'.metadata.ownerReferences[uid="{first.metadata.uid}"]'
+        cause = status_of(err.value)["details"]["causes"][0]
+        assert cause["field"] == f'.metadata.ownerReferences[uid="{meta(first).uid}"]'
         assert cause["message"] == 'conflict with "one"'
         left = apply("one", [], [])
-        assert [r.uid for r in left.metadata.ownerReferences] == [second.metadata.uid]
+        assert [r.uid for r in left.metadata.ownerReferences] == [meta(second).uid]
         assert left.metadata.finalizers == ["veladdon.test/two"]
     finally:
         release(core, ns, "dep")

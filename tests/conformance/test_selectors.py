@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from kubernetes import client as k8s
 
-from tests.kubeapi.fixtures import KubeTarget
+from tests.kubeapi.fixtures import KubeTarget, meta
 
 pytestmark = pytest.mark.conformance
 
@@ -41,7 +41,7 @@ def labelled(core: k8s.CoreV1Api, ns: str) -> str:
 def test_label_selector(core: k8s.CoreV1Api, labelled: str, selector: str, expected: set[str]) -> None:
     listed = core.list_namespaced_config_map(labelled, label_selector=selector)
     # kube-root-ca.crt, created in every namespace by a real cluster, has none of these labels.
-    names = {i.metadata.name for i in listed.items} - {"kube-root-ca.crt"}
+    names = {meta(i).name for i in listed.items} - {"kube-root-ca.crt"}
     assert names == expected
 
 
@@ -54,19 +54,19 @@ def test_invalid_label_selector_is_a_bad_request(core: k8s.CoreV1Api, labelled: 
 def test_field_selectors_and_all_namespace_lists(kube: KubeTarget, core: k8s.CoreV1Api) -> None:
     first, second = kube.namespace(), kube.namespace()
     for namespace in (first, second):
-        meta = k8s.V1ObjectMeta(name="shared", labels={"run": kube.run_id})
-        core.create_namespaced_config_map(namespace, k8s.V1ConfigMap(metadata=meta))
+        metadata = k8s.V1ObjectMeta(name="shared", labels={"run": kube.run_id})
+        core.create_namespaced_config_map(namespace, k8s.V1ConfigMap(metadata=metadata))
     everywhere = core.list_config_map_for_all_namespaces(label_selector=f"run={kube.run_id}")
-    assert {(i.metadata.namespace, i.metadata.name) for i in everywhere.items} == {
+    assert {(meta(i).namespace, meta(i).name) for i in everywhere.items} == {
         (first, "shared"),
         (second, "shared"),
     }
     by_namespace = core.list_config_map_for_all_namespaces(field_selector=f"metadata.namespace={second}")
-    assert {i.metadata.namespace for i in by_namespace.items} == {second}
+    assert {meta(i).namespace for i in by_namespace.items} == {second}
     by_name = core.list_namespaced_config_map(first, field_selector="metadata.name=shared")
-    assert [i.metadata.name for i in by_name.items] == ["shared"]
+    assert [meta(i).name for i in by_name.items] == ["shared"]
     not_name = core.list_namespaced_config_map(first, field_selector="metadata.name!=shared")
-    assert "shared" not in {i.metadata.name for i in not_name.items}
+    assert "shared" not in {meta(i).name for i in not_name.items}
     with pytest.raises(k8s.exceptions.ApiException) as err:
         core.list_namespaced_config_map(first, field_selector="data.k=v")
     assert err.value.status == 400

@@ -8,7 +8,7 @@ import pytest
 from kubernetes import client as k8s
 from kubernetes.dynamic import DynamicClient
 
-from tests.kubeapi.fixtures import KubeTarget
+from tests.kubeapi.fixtures import KubeTarget, meta, must
 
 from .conftest import create_crd, raw_request
 
@@ -21,9 +21,9 @@ def cm(name: str, **labels: str) -> k8s.V1ConfigMap:
 
 def test_server_sets_metadata_on_create(core: k8s.CoreV1Api, ns: str) -> None:
     created = core.create_namespaced_config_map(ns, cm("fields"))
-    meta = created.metadata
-    assert meta.uid and meta.resource_version and meta.creation_timestamp
-    assert meta.namespace == ns
+    fields = meta(created)
+    assert fields.uid and fields.resource_version and fields.creation_timestamp
+    assert fields.namespace == ns
     assert created.kind == "ConfigMap" and created.api_version == "v1"
 
 
@@ -32,12 +32,12 @@ def test_resource_version_changes_on_every_write(core: k8s.CoreV1Api, ns: str) -
     second = core.patch_namespaced_config_map("rv", ns, {"data": {"k": "w"}})
     third = core.patch_namespaced_config_map("rv", ns, {"data": {"k": "x"}})
     versions = [
-        first.metadata.resource_version,
-        second.metadata.resource_version,
-        third.metadata.resource_version,
+        meta(first).resource_version,
+        meta(second).resource_version,
+        meta(third).resource_version,
     ]
     assert len(set(versions)) == 3
-    assert second.metadata.uid == first.metadata.uid
+    assert meta(second).uid == meta(first).uid
 
 
 def test_lists_have_list_kind_and_resource_version(api: k8s.ApiClient, core: k8s.CoreV1Api, ns: str) -> None:
@@ -76,4 +76,6 @@ def test_secret_string_data_folds_into_data(core: k8s.CoreV1Api, ns: str) -> Non
     assert created.data == {"password": base64.b64encode(b"hunter2").decode()}
     assert not created.string_data
     assert created.type == "Opaque"
-    assert core.read_namespaced_secret("s", ns).data["password"] == base64.b64encode(b"hunter2").decode()
+    assert (
+        must(core.read_namespaced_secret("s", ns).data)["password"] == base64.b64encode(b"hunter2").decode()
+    )

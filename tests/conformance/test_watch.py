@@ -8,11 +8,13 @@ import pytest
 from kubernetes import client as k8s
 from kubernetes import watch
 
+from tests.kubeapi.fixtures import must
+
 pytestmark = pytest.mark.conformance
 
 
 def test_watch_replays_changes_since_a_resource_version(core: k8s.CoreV1Api, ns: str) -> None:
-    start = core.list_namespaced_config_map(ns).metadata.resource_version
+    start = must(core.list_namespaced_config_map(ns).metadata).resource_version
     core.create_namespaced_config_map(
         ns, k8s.V1ConfigMap(metadata=k8s.V1ObjectMeta(name="w", labels={"w": "1"}))
     )

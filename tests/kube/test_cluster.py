@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kubeapi.fixtures import KubeTarget
+from tests.kubeapi.fixtures import KubeTarget, as_body
 from veladdon.errors import ClusterError
 from veladdon.kube.cluster import Cluster, Conflict, NotInstalled
 
@@ -55,7 +55,9 @@ def test_conflict_with_another_manager(kube: KubeTarget) -> None:
     from kubernetes import client
 
     client.CoreV1Api(core).create_namespaced_config_map(
-        ns, {"metadata": {"name": "theirs"}, "data": {"a": "mine"}}, field_manager="kubectl"
+        ns,
+        as_body(client.V1ConfigMap, {"metadata": {"name": "theirs"}, "data": {"a": "mine"}}),
+        field_manager="kubectl",
     )
     with connect(kube) as cluster:
         cm = {

@@ -111,14 +111,16 @@ def test_server_dry_run_says_so_on_each_line(capsys: Capture, cluster: Cluster, 
 
 def _vela_core_ready(kube: KubeTarget, ready: int) -> None:
     kube.without_controller("its vela-core Deployment is kept ready by the deployment controller")
-    k8s.AppsV1Api(kube.api_client()).patch_namespaced_deployment_status(
-        "kubevela-vela-core",
+    kube.patch_status(
+        "apps",
+        "v1",
+        "deployments",
         NS,
+        "kubevela-vela-core",
         [
             {"op": "replace", "path": "/status/readyReplicas", "value": ready},
             {"op": "replace", "path": "/status/availableReplicas", "value": ready},  # <= ready, always
         ],
-        _content_type="application/json-patch+json",
     )
 
 

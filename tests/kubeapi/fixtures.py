@@ -13,12 +13,13 @@ import copy
 import fnmatch
 import functools
 import itertools
+import json
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import pytest
 import yaml
@@ -54,6 +55,7 @@ KUBEVELA_KINDS = (
 )
 WAIT_SECONDS = 30.0
 T = TypeVar("T")
+M = TypeVar("M")
 RESOURCE_TRACKERS = "/apis/core.oam.dev/v1beta1/resourcetrackers"
 
 
@@ -116,6 +118,35 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     else:
         targets = [*TARGETS, *(CONTROLLER_TARGETS if marker("with_controller") else [])]
     metafunc.parametrize("kube", targets, indirect=True)
+
+
+def must(value: T | None) -> T:
+    """`value`, asserted not None: for the typed client's optional fields a test expects to be set."""
+    assert value is not None
+    return value
+
+
+def status_of(err: ApiException) -> dict[str, Any]:
+    """The Status object an API error carries as its body."""
+    status: dict[str, Any] = json.loads(must(err.body))
+    return status
+
+
+class HasMetadata(Protocol):
+    @property
+    def metadata(self) -> k8s.V1ObjectMeta | None: ...
+
+
+def meta(obj: HasMetadata) -> k8s.V1ObjectMeta:
+    """The metadata of a typed object the server returned (it always has one)."""
+    return must(obj.metadata)
+
+
+def as_body(model: type[M], manifest: Mapping[str, Any]) -> M:
+    """A plain manifest as the typed client's `body: model` argument. The client takes the dict
+    (pydantic-based releases validate it into `model` on the way, older ones send it unchanged), so the
+    cast only tells mypy what the client does with it; the test keeps the manifest as it wrote it."""
+    return cast(M, manifest)
 
 
 def write_kubeconfig(path: Path, url: str, context: str, namespace: str = "default") -> Path:
@@ -239,13 +270,16 @@ class KubeTarget:
         self._tmp = tmp
         self._clients: list[k8s.ApiClient] = []
         self._counter = itertools.count()
+        self._status_client: DynamicClient | None = None
         # What this test created on a real cluster, deleted in reverse order at teardown.
         self._created: list[tuple[str, str, str, str | None, str]] = []
 
     # ------------------------------------------------------------------ clients
 
     def api_client(self) -> k8s.ApiClient:
-        api = k8s_config.new_client_from_config(config_file=str(self.kubeconfig), context=self.context)
+        api: k8s.ApiClient = k8s_config.new_client_from_config(
+            config_file=str(self.kubeconfig), context=self.context
+        )
         self._clients.append(api)
         return api
 
@@ -307,19 +341,37 @@ class KubeTarget:
         is skipped: the controller writes the status, and would overwrite the test's."""
         if self.controller:
             pytest.skip("the test writes a status KubeVela's controller owns (it runs on this target)")
-        api = k8s.CustomObjectsApi(self.api_client())
         status = copy.deepcopy(status)
         if group == "core.oam.dev" and plural == "applications":
             status = complete_application_status(status)
-        patch = [{"op": "add", "path": "/status", "value": status}]
-        if namespace:
-            api.patch_namespaced_custom_object_status(
-                group, version, namespace, plural, name, patch, _content_type="application/json-patch+json"
-            )
-        else:
-            api.patch_cluster_custom_object_status(
-                group, version, plural, name, patch, _content_type="application/json-patch+json"
-            )
+        self.patch_status(
+            group, version, plural, namespace, name, [{"op": "add", "path": "/status", "value": status}]
+        )
+
+    def patch_status(
+        self,
+        group: str,
+        version: str,
+        plural: str,
+        namespace: str | None,
+        name: str,
+        patch: list[dict[str, Any]],
+    ) -> None:
+        """A JSON patch on an object's /status subresource. Sent by the dynamic client, as veladdon's
+        Cluster.patch_status does: the typed client has no portable way to say the patch is a JSON patch
+        (`_content_type=` exists since its pydantic releases; kubernetes 29 sends a custom object's
+        patch as a merge patch whatever the body is), and `make test-min` runs these tests on 29."""
+        if self._status_client is None:
+            cache = self._tmp / "status-discovery.json"
+            self._status_client = DynamicClient(self.api_client(), cache_file=str(cache))
+        root = f"/apis/{group}/{version}" if group else f"/api/{version}"
+        scope = f"/namespaces/{namespace}" if namespace else ""
+        self._status_client.request(
+            "patch",
+            f"{root}{scope}/{plural}/{name}/status",
+            body=patch,
+            content_type="application/json-patch+json",
+        )
 
     def without_controller(self, why: str) -> None:
         """Skip the test on the `controller` target: it asserts what only a cluster without KubeVela's
@@ -359,7 +411,7 @@ class KubeTarget:
         for kind, plural, short in KUBEVELA_KINDS:
             crd = kubevela_crd(kind, plural, short)
             try:
-                ext.create_custom_resource_definition(crd)
+                ext.create_custom_resource_definition(as_body(k8s.V1CustomResourceDefinition, crd))
                 self.track(
                     "apiextensions.k8s.io/v1",
                     "CustomResourceDefinition",
@@ -374,14 +426,18 @@ class KubeTarget:
             name = f"{plural}.core.oam.dev"
             wait_for(functools.partial(_established, ext, name), WAIT_SECONDS, what=f"CRD {name} Established")
         replicas = 1 if self.is_emulator else 0
-        apps.create_namespaced_deployment(VELA_NAMESPACE, vela_core_deployment(vela_version, replicas))
+        apps.create_namespaced_deployment(
+            VELA_NAMESPACE, as_body(k8s.V1Deployment, vela_core_deployment(vela_version, replicas))
+        )
         if self.is_emulator:
             # Pretend the deployment controller ran: one ready replica.
-            apps.patch_namespaced_deployment_status(
-                VELA_DEPLOYMENT,
+            self.patch_status(
+                "apps",
+                "v1",
+                "deployments",
                 VELA_NAMESPACE,
+                VELA_DEPLOYMENT,
                 [{"op": "add", "path": "/status", "value": dict(READY_STATUS)}],
-                _content_type="application/json-patch+json",
             )
 
     def without_kubevela(self) -> None:
@@ -442,9 +498,8 @@ def _real_kubeconfig(tmp: Path) -> tuple[Path, str, str]:
         pytest.fail(f"context {context!r} not found in {source}", pytrace=False)
     body = ctx.get("context") or {}
     cluster = next(c for c in doc.get("clusters") or [] if c.get("name") == body.get("cluster"))
-    user = next(
-        (u for u in doc.get("users") or [] if u.get("name") == body.get("user")), {"name": "none", "user": {}}
-    )
+    no_user: dict[str, Any] = {"name": "none", "user": {}}
+    user = next((u for u in doc.get("users") or [] if u.get("name") == body.get("user")), no_user)
     base = source.parent
     # Relative certificate and key paths are relative to the original kubeconfig.
     sections: list[tuple[dict[str, Any], tuple[str, ...]]] = [

@@ -99,7 +99,7 @@ def test_owner_references_and_finalizers_are_owned_item_by_item() -> None:
     ref_a = {"apiVersion": "v1", "kind": "ConfigMap", "name": "a", "uid": "uid-a"}
     ref_b = {"apiVersion": "v1", "kind": "ConfigMap", "name": "b", "uid": "uid-b"}
 
-    def body(refs: list[dict[str, str]], finalizers: list[str]) -> dict[str, Any]:
+    def body(refs: list[dict[str, Any]], finalizers: list[str]) -> dict[str, Any]:
         obj = cm({})
         if refs:
             obj["metadata"]["ownerReferences"] = refs

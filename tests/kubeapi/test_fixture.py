@@ -7,7 +7,8 @@ import sys
 
 from kubernetes import client as k8s
 
-from tests.kubeapi.fixtures import VELA_DEPLOYMENT, VELA_NAMESPACE, KubeTarget
+from tests.controlplane.controlplane import VELA_DEPLOYMENT, VELA_NAMESPACE
+from tests.kubeapi.fixtures import KubeTarget, meta, must
 
 SCRIPT = """
 from kubernetes import client, config
@@ -28,8 +29,8 @@ def test_install_kubevela(kube: KubeTarget) -> None:
     kube.install_kubevela()
     api = kube.api_client()
     deployment = k8s.AppsV1Api(api).read_namespaced_deployment(VELA_DEPLOYMENT, VELA_NAMESPACE)
-    assert deployment.metadata.labels["controller.oam.dev/name"] == "vela-core"
-    container = deployment.spec.template.spec.containers[0]
+    assert must(meta(deployment).labels)["controller.oam.dev/name"] == "vela-core"
+    container = must(must(deployment.spec).template.spec).containers[0]
     assert (container.name, container.image) == ("kubevela", "oamdev/vela-core:v1.9.0")
     dyn = kube.dynamic()
     for kind in (
@@ -46,5 +47,5 @@ def test_install_kubevela(kube: KubeTarget) -> None:
 
 def test_each_test_gets_a_clean_server(kube: KubeTarget) -> None:
     if kube.is_emulator:
-        names = {n.metadata.name for n in k8s.CoreV1Api(kube.api_client()).list_namespace().items}
+        names = {meta(n).name for n in k8s.CoreV1Api(kube.api_client()).list_namespace().items}
         assert names == {"default", "kube-system", "kube-public", "kube-node-lease"}

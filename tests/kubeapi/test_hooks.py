@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from kubernetes import client as k8s
 from kubernetes.client.exceptions import ApiException
 
 from tests.kubeapi import KubeAPIServer
-from tests.kubeapi.fixtures import KubeTarget
+from tests.kubeapi.fixtures import KubeTarget, meta, status_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,8 +40,8 @@ def test_fault_503_once_then_success(kube_emulator: KubeTarget) -> None:
     with pytest.raises(ApiException) as err:
         core.read_namespace("default")
     assert err.value.status == 503
-    assert json.loads(err.value.body)["reason"] == "ServiceUnavailable"
-    assert core.read_namespace("default").metadata.name == "default"
+    assert status_of(err.value)["reason"] == "ServiceUnavailable"
+    assert meta(core.read_namespace("default")).name == "default"
     assert [r.status for r in kube_emulator.requests[-2:]] == [503, 200]
 
 
@@ -55,7 +54,7 @@ def test_fault_409_on_the_next_update(kube_emulator: KubeTarget) -> None:
     created.data = {"k": "v"}
     with pytest.raises(ApiException) as err:
         core.replace_namespaced_config_map("u", "default", created)
-    assert err.value.status == 409 and json.loads(err.value.body)["reason"] == "Conflict"
+    assert err.value.status == 409 and status_of(err.value)["reason"] == "Conflict"
     # A retry, as a client would do after a conflict, now goes through.
     assert core.replace_namespaced_config_map("u", "default", created).data == {"k": "v"}
 

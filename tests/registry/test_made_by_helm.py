@@ -50,7 +50,7 @@ def helm(tmp: Path, *args: str) -> str:
 def helm_chart(addon: Path, where: Path) -> Path:
     """An addon folder as an addon author publishes it with Helm: the folder plus a Chart.yaml."""
     meta = yaml.safe_load((addon / "metadata.yaml").read_text())
-    chart = where / meta["name"]
+    chart: Path = where / meta["name"]
     shutil.copytree(addon, chart)
     (chart / "Chart.yaml").write_text(
         yaml.safe_dump(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 import yaml
@@ -19,10 +19,21 @@ from veladdon.render import RenderOptions, notes_for, render_addon
 from veladdon.render.params import markdown_table, read_parameters, readme_table
 from veladdon.scaffold import InitOptions, check_name, files_for, init_addon
 
-HELM = {"helm_repo": "https://charts.example.com/stable", "chart": "podinfo", "chart_version": "6.5.4"}
-IMAGE = {"image": "ghcr.io/example/server:1.2.3"}
-URLS = {"urls": ("https://example.com/manifests/crds.yaml", "https://example.com/manifests/rbac.yaml")}
-COMBINATIONS: dict[str, dict[str, Any]] = {
+
+class Flags(TypedDict, total=False):
+    """The `veladdon init` flags the combinations below set (InitOptions' keyword arguments)."""
+
+    helm_repo: str
+    chart: str
+    chart_version: str
+    image: str
+    urls: tuple[str, ...]
+
+
+HELM: Flags = {"helm_repo": "https://charts.example.com/stable", "chart": "podinfo", "chart_version": "6.5.4"}
+IMAGE: Flags = {"image": "ghcr.io/example/server:1.2.3"}
+URLS: Flags = {"urls": ("https://example.com/manifests/crds.yaml", "https://example.com/manifests/rbac.yaml")}
+COMBINATIONS: dict[str, Flags] = {
     "none": {},
     "image": IMAGE,
     "helm": HELM,
@@ -45,7 +56,7 @@ def test_every_flag_combination_lints_strict_and_renders(
     root = result.path
 
     report = lint_paths([root], evaluators=[evaluator], cache_dir=None, jobs=1, cwd=tmp_path)
-    assert not report.failed(True), [f"{f.rule} {f.file}:{f.line} {f.message}" for f in report.findings()]
+    assert not report.failed(True), [f"{f.rule} {f.file}:{f.line} {f.message}" for f in report.findings]
 
     addon = load_addon(root)
     for args in ({}, {"clusters": ["local", "prod"]}, load_values_file(root / "ci" / "default-values.yaml")):

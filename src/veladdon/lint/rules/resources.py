@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -26,6 +26,9 @@ from veladdon.lint.model import Severity
 from veladdon.lint.positions import locate_in
 from veladdon.lint.ruleset import check, define
 from veladdon.wire import LABEL_AUX
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 RS01 = define(
     "RS01",
@@ -109,6 +112,23 @@ def available_versions() -> list[Version]:
     return sorted(parse_version(v) for v in all_versions())
 
 
+def _packaged_schema(version: str, api_version: str = "", kind: str = "") -> Traversable:
+    """The packaged strict schema of `kind` in `api_version` for Kubernetes `version` (`1.30.0`), or
+    without a kind the definitions every schema refers to.
+
+    The one place that knows kubernetes-validate's file layout, which is no public API: its public
+    `validate()` re-reads the 1.8 MB definitions on every call and stops at the first error, while
+    RS02/RS03 report every error of an object, from validators built once (docs/architecture.md)."""
+    from importlib.resources import files
+
+    folder = files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}-local-strict")
+    if not kind:
+        return folder.joinpath("_definitions.json")
+    # `rbac.authorization.k8s.io/v1` -> `rbac-v1`, as kubernetes-validate names its files
+    name = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    return folder.joinpath(f"{kind.lower()}-{name}.json")
+
+
 def schema_version(kube_version: str | None, constraint: str) -> str:
     """The packaged schema version (`1.30.0`) to validate with, per the module docstring."""
     versions = available_versions()
@@ -132,28 +152,21 @@ def schema_version(kube_version: str | None, constraint: str) -> str:
 
 @lru_cache(maxsize=8)
 def _registry(version: str) -> Any:
-    from importlib.resources import files
-
     from referencing import Registry, Resource
 
-    folder = files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}-local-strict")
-    defs = json.loads(folder.joinpath("_definitions.json").read_text(encoding="utf-8"))
+    defs = json.loads(_packaged_schema(version).read_text(encoding="utf-8"))
     return Registry().with_resource(str(defs.get("$id", "")), Resource.from_contents(defs))
 
 
 @lru_cache(maxsize=512)
 def _validator(version: str, api_version: str, kind: str) -> Any:
     """A cached strict validator for a built-in kind, or None for kinds without a packaged schema."""
-    from importlib.resources import files
-
-    import jsonschema  # type: ignore[import-untyped]
+    import jsonschema
 
     group = api_version.rpartition("/")[0]
     if group and "." in group and not group.endswith(".k8s.io"):
         return None  # a custom resource (the file naming would confuse `apps.example.com` with `apps`)
-    name = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-    folder = files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}-local-strict")
-    path = folder.joinpath(f"{kind.lower()}-{name}.json")
+    path = _packaged_schema(version, api_version, kind)
     if not path.is_file():
         return None
     schema = json.loads(path.read_text(encoding="utf-8"))
