@@ -35,7 +35,6 @@ POLL_FIRST = 0.05
 POLL_MAX = 1.0
 
 
-# What happens to each object.
 class Disposal(StrEnum):
     """What disabling does to one object of the addon."""
 
@@ -43,9 +42,6 @@ class Disposal(StrEnum):
     DELETE = "delete"  # veladdon deletes it: garbage collection cannot reach it
     KEEP = "keep"  # left in place (the reason says why)
     GONE = "gone"  # already absent
-
-
-COLLECT, DELETE, KEEP, GONE = Disposal.COLLECT, Disposal.DELETE, Disposal.KEEP, Disposal.GONE
 
 
 class AddonInUse(VeladdonError):
@@ -71,8 +67,8 @@ class DisableInterrupted(VeladdonError):
 
 @dataclass(frozen=True)
 class Target:
-    """One object of the addon and what disabling does to it (`action` is one of COLLECT, DELETE,
-    KEEP, GONE). `uid` is the live object's, so a re-created object is not mistaken for ours."""
+    """One object of the addon and what disabling does to it. `uid` is the live object's, so a
+    re-created object is not mistaken for ours."""
 
     ref: ObjectRef
     action: Disposal
@@ -216,34 +212,36 @@ def _refs(app: dict[str, Any], app_ref: ObjectRef) -> list[ObjectRef]:
 
 def _target(cluster: Cluster, ref: ObjectRef, app_ref: ObjectRef, uid: str, *, recorded: bool) -> Target:
     if ref.kind == "Namespace" and ref.api_version == "v1" and ref.name == app_ref.namespace:
-        return Target(ref, KEEP, "the Application's own namespace")
+        return Target(ref, Disposal.KEEP, "the Application's own namespace")
     if ref.adopted:
-        return Target(ref, KEEP, "existed before the addon was enabled")
+        return Target(ref, Disposal.KEEP, "existed before the addon was enabled")
     try:
         namespaced = cluster.namespaced(ref.api_version, ref.kind)
     except NotFound:
-        return Target(ref, GONE, f"the cluster no longer serves {ref.kind}")
+        return Target(ref, Disposal.GONE, f"the cluster no longer serves {ref.kind}")
     namespace = (ref.namespace or app_ref.namespace) if namespaced else None
     ref = ObjectRef(ref.api_version, ref.kind, ref.name, namespace, ref.adopted)
     live = cluster.get(ref.api_version, ref.kind, ref.name, namespace)
     if live is None:
-        return Target(ref, GONE, "already gone")
+        return Target(ref, Disposal.GONE, "already gone")
     meta = live.get("metadata", {})
     live_uid = str(meta.get("uid", ""))
     owners = [o for o in meta.get("ownerReferences") or [] if isinstance(o, dict)]
     if uid and any(o.get("uid") == uid for o in owners):
         if namespace == app_ref.namespace:
-            return Target(ref, COLLECT, "owned by the Application", live_uid)
+            return Target(ref, Disposal.COLLECT, "owned by the Application", live_uid)
         # Garbage collection cannot follow an owner reference across namespaces.
-        return Target(ref, DELETE, f"in namespace {namespace}, out of garbage collection's reach", live_uid)
+        return Target(
+            ref, Disposal.DELETE, f"in namespace {namespace}, out of garbage collection's reach", live_uid
+        )
     controller = next((o for o in owners if o.get("controller")), None)
     if controller is not None:
-        return Target(ref, KEEP, f"now owned by {controller.get('kind')}/{controller.get('name')}")
+        return Target(ref, Disposal.KEEP, f"now owned by {controller.get('kind')}/{controller.get('name')}")
     if not recorded and ref.kind != "Secret":
-        return Target(ref, KEEP, "not owned by the Application (enabled by vela, no record)")
+        return Target(ref, Disposal.KEEP, "not owned by the Application (enabled by vela, no record)")
     if namespace is None:
-        return Target(ref, DELETE, "cluster-scoped, out of garbage collection's reach", live_uid)
-    return Target(ref, DELETE, "no owner reference to the Application", live_uid)
+        return Target(ref, Disposal.DELETE, "cluster-scoped, out of garbage collection's reach", live_uid)
+    return Target(ref, Disposal.DELETE, "no owner reference to the Application", live_uid)
 
 
 def execute_disable(
@@ -262,7 +260,7 @@ def execute_disable(
     `dryRun=All` (the API server checks permissions and admission; nothing changes, no wait)."""
     result = DisableResult(plan)
     app = plan.application
-    explicit = plan.of(DELETE)
+    explicit = plan.of(Disposal.DELETE)
     verb = "deleted" if not dry_run else "would delete (server dry run)"
     try:
         if _delete(cluster, app, dry_run):
@@ -336,7 +334,7 @@ def _wait_gone(
     began = time.monotonic()
     deadline = began + timeout
     pending: list[tuple[ObjectRef, str]] = [(plan.application, plan.uid)]
-    pending += [(t.ref, t.uid) for t in plan.targets if t.action in (COLLECT, DELETE)]
+    pending += [(t.ref, t.uid) for t in plan.targets if t.action in (Disposal.COLLECT, Disposal.DELETE)]
     interval = POLL_FIRST
     last: dict[ObjectRef, dict[str, Any]] = {}
     while True:
@@ -397,10 +395,10 @@ def _interrupted(plan: DisablePlan, result: DisableResult) -> str:
         return f"interrupted: nothing was deleted, addon {plan.addon} is still enabled"
     done = ", ".join(_where(r) for r in result.deleted)
     text = f"interrupted while disabling addon {plan.addon}: deleted {done}"
-    not_sent = [t.ref for t in plan.of(DELETE) if t.ref not in result.deleted]
+    not_sent = [t.ref for t in plan.of(Disposal.DELETE) if t.ref not in result.deleted]
     if not_sent:
         text += f"; not deleted: {', '.join(_where(r) for r in not_sent)}"
-    collected = plan.of(COLLECT)
+    collected = plan.of(Disposal.COLLECT)
     if collected:
         text += (
             f"; garbage collection goes on removing {plural(len(collected), 'owned object')} in the cluster"
@@ -409,16 +407,13 @@ def _interrupted(plan: DisablePlan, result: DisableResult) -> str:
 
 
 __all__ = [
-    "COLLECT",
-    "DELETE",
-    "GONE",
-    "KEEP",
     "AddonInUse",
     "AddonNotEnabled",
     "DisableInterrupted",
     "DisablePlan",
     "DisableResult",
     "DisableTimeout",
+    "Disposal",
     "Target",
     "addon_users",
     "disable",
