@@ -116,11 +116,10 @@ def plan_text(plan: DisablePlan) -> str:
     from veladdon.kube.disable import Disposal
 
     app = plan.application
-    rows = [["delete", f"Application {app.namespace}/{app.name}", "the addon (Background propagation)"]]
+    rows = [["delete", app.located(), "the addon (Background propagation)"]]
     order = {Disposal.DELETE: 0, Disposal.COLLECT: 1, Disposal.KEEP: 2, Disposal.GONE: 3}
-    for target in sorted(plan.targets, key=lambda t: (order.get(t.action, 9), t.ref.key())):
-        ref = target.ref
-        where = f"{ref.kind} {ref.namespace}/{ref.name}" if ref.namespace else f"{ref.kind} {ref.name}"
+    for target in sorted(plan.targets, key=lambda t: (order.get(t.action, 9), t.ref.sort_key())):
+        where = target.ref.located()
         why = target.reason
         if target.action == Disposal.COLLECT:
             why = f"{why}: garbage collection removes it"

@@ -132,8 +132,7 @@ def _mask_pair(old: dict[str, Any], new: dict[str, Any], show: bool) -> tuple[di
 
 
 def _unified(ref: ObjectRef, old: dict[str, Any], new: dict[str, Any]) -> str:
-    where = f"{ref.namespace}/" if ref.namespace else ""
-    name = f"{ref.kind}/{where}{ref.name}"
+    name = ref.path()
     before = dump_yaml(old).splitlines(keepends=True) if old else []
     after = dump_yaml(new).splitlines(keepends=True) if new else []
     return "".join(difflib.unified_diff(before, after, fromfile=f"live/{name}", tofile=f"enable/{name}"))

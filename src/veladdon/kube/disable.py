@@ -197,17 +197,17 @@ def _refs(app: dict[str, Any], app_ref: ObjectRef) -> list[ObjectRef]:
     """The objects to account for: the record (or, for addons enabled by `vela`, the definitions named
     in the annotations) plus the parameter Secret, without the Application itself."""
     ns = app_ref.namespace
-    refs = {r.key(): r for r in recorded_objects(app) if r.key() != app_ref.key()}
+    refs = {r: r for r in recorded_objects(app) if r != app_ref}
     if not refs:
         for kind, names in definitions_of(app).items():
             for name in names:
                 ref = ObjectRef(APP_API_VERSION, kind, name, ns)
-                refs[ref.key()] = ref
+                refs[ref] = ref
     labels = app.get("metadata", {}).get("labels") or {}
     addon = labels.get(LABEL_NAME) or app_ref.name.removeprefix(APP_PREFIX)
     secret = ObjectRef("v1", "Secret", secret_name(addon), ns)
-    refs.setdefault(secret.key(), secret)
-    return [refs[k] for k in sorted(refs)]
+    refs.setdefault(secret, secret)
+    return sorted(refs.values(), key=ObjectRef.sort_key)
 
 
 def _target(cluster: Cluster, ref: ObjectRef, app_ref: ObjectRef, uid: str, *, recorded: bool) -> Target:
@@ -264,14 +264,14 @@ def execute_disable(
     verb = "deleted" if not dry_run else "would delete (server dry run)"
     try:
         if _delete(cluster, app, dry_run):
-            report(f"{verb} Application {app.namespace}/{app.name}")
+            report(f"{verb} {app.located()}")
         else:
-            report(f"Application {app.namespace}/{app.name} was already gone")
+            report(f"{app.located()} was already gone")
         result.deleted.append(app)
         for target in explicit:
             # Re-read first: an object re-created under the same name since the plan is not ours.
             if _live(cluster, target.ref, target.uid) is not None and _delete(cluster, target.ref, dry_run):
-                report(f"{verb} {_where(target.ref)}")
+                report(f"{verb} {target.ref.located()}")
             result.deleted.append(target.ref)
         if wait and not dry_run:
             _wait_gone(cluster, plan, timeout, report, progress)
@@ -370,16 +370,12 @@ def _sleep(seconds: float) -> None:
 
 
 def _stuck(ref: ObjectRef, obj: dict[str, Any] | None) -> str:
-    text = _where(ref)
+    text = ref.located()
     meta = (obj or {}).get("metadata", {})
     finalizers = meta.get("finalizers") or []
     if finalizers:
         text += f" (finalizers: {', '.join(finalizers)})"
     return text
-
-
-def _where(ref: ObjectRef) -> str:
-    return f"{ref.kind} {ref.namespace}/{ref.name}" if ref.namespace else f"{ref.kind} {ref.name}"
 
 
 def _check_hint(plan: DisablePlan) -> str:
@@ -393,11 +389,11 @@ def _check_hint(plan: DisablePlan) -> str:
 def _interrupted(plan: DisablePlan, result: DisableResult) -> str:
     if not result.deleted:
         return f"interrupted: nothing was deleted, addon {plan.addon} is still enabled"
-    done = ", ".join(_where(r) for r in result.deleted)
+    done = ", ".join(r.located() for r in result.deleted)
     text = f"interrupted while disabling addon {plan.addon}: deleted {done}"
     not_sent = [t.ref for t in plan.of(Disposal.DELETE) if t.ref not in result.deleted]
     if not_sent:
-        text += f"; not deleted: {', '.join(_where(r) for r in not_sent)}"
+        text += f"; not deleted: {', '.join(r.located() for r in not_sent)}"
     collected = plan.of(Disposal.COLLECT)
     if collected:
         text += (

@@ -73,13 +73,12 @@ class LiveObjects:
 
     def __init__(self, cluster: Cluster) -> None:
         self.cluster = cluster
-        self._seen: dict[tuple[str, str, str, str], dict[str, Any] | None] = {}
+        self._seen: dict[ObjectRef, dict[str, Any] | None] = {}
 
     def get(self, ref: ObjectRef) -> dict[str, Any] | None:
-        key = ref.key()
-        if key not in self._seen:
-            self._seen[key] = self.cluster.get(ref.api_version, ref.kind, ref.name, ref.namespace)
-        return self._seen[key]
+        if ref not in self._seen:
+            self._seen[ref] = self.cluster.get(ref.api_version, ref.kind, ref.name, ref.namespace)
+        return self._seen[ref]
 
 
 class RequirementError(VeladdonError):
@@ -97,9 +96,9 @@ class DefinitionConflict(VeladdonError):
 class PartialApply(VeladdonError):
     """Applying stopped part-way: `done` were applied, `pending` were not."""
 
-    def __init__(self, cause: VeladdonError, done: list[str], pending: list[str]) -> None:
-        summary = f"{cause.one_line()}; applied: {', '.join(done) or 'nothing'}"
-        summary += f"; not applied: {', '.join(pending) or 'nothing'}"
+    def __init__(self, cause: VeladdonError, done: list[ObjectRef], pending: list[ObjectRef]) -> None:
+        summary = f"{cause.one_line()}; applied: {', '.join(map(str, done)) or 'nothing'}"
+        summary += f"; not applied: {', '.join(map(str, pending)) or 'nothing'}"
         again = "run the same command again: it repairs the rest"
         hint = again if isinstance(cause, Interrupted) else f"fix the cause and {again}"
         super().__init__(summary, hint=hint)
@@ -469,10 +468,10 @@ def planned_writes(
     namespace: str,
     notes: str | None,
 ) -> Writes:
-    previous = {r.key(): r for r in recorded_objects(existing)}
+    previous = {r: r for r in recorded_objects(existing)}
     aux = rendered.auxiliary()
     adopted = _adopted(live, aux, previous)
-    items = [(ObjectRef.of(o, adopted=ObjectRef.of(o).key() in adopted), o) for o in aux]
+    items = [(ObjectRef.of(o, adopted=ObjectRef.of(o) in adopted), o) for o in aux]
     if rendered.secret is not None:
         items.append((ObjectRef.of(rendered.secret), rendered.secret))
     refs = [ref for ref, _ in items]
@@ -483,10 +482,12 @@ def planned_writes(
         annotations[NOTES_ANNOTATION] = notes
     old_publish = (existing or {}).get("metadata", {}).get("annotations", {}).get(PUBLISH_VERSION)
     annotations[PUBLISH_VERSION] = old_publish or publish_version()
-    current = {r.key() for r in refs}
-    prune = [ref for key, ref in sorted(previous.items()) if key not in current and not ref.adopted]
+    current = set(refs)
+    prune = [
+        ref for ref in sorted(previous, key=ObjectRef.sort_key) if ref not in current and not ref.adopted
+    ]
     secret = ObjectRef("v1", "Secret", secret_name(addon), namespace)
-    if rendered.secret is None and secret.key() not in previous and live.get(secret) is not None:
+    if rendered.secret is None and secret not in previous and live.get(secret) is not None:
         prune.append(secret)  # enabled without parameters now: the stored ones go (upstream §6.7)
     return Writes(app, items, prune, old_publish)
 
@@ -531,15 +532,15 @@ def _apply_all(
     todo = planned_writes(live, rendered, existing, addon=result.addon, namespace=ns, notes=result.notes)
     app = todo.app
     planned = [ObjectRef.of(app), *(ref for ref, _ in todo.items), *todo.prune]
-    done: list[str] = []
+    done: list[ObjectRef] = []
 
     def step(ref: ObjectRef, fn: Callable[[], Applied]) -> None:
         try:
             action = fn()
         except VeladdonError as exc:
-            pending = [str(r) for r in planned if str(r) not in done and str(r) != str(ref)]
-            raise PartialApply(exc, done, [str(ref), *pending]) from exc
-        done.append(str(ref))
+            pending = [r for r in planned if r not in done and r != ref]
+            raise PartialApply(exc, done, [ref, *pending]) from exc
+        done.append(ref)
         outcome = Outcome(ref, action)
         result.outcomes.append(outcome)
         listener.applied(outcome)
@@ -548,7 +549,7 @@ def _apply_all(
         _apply_steps(live, app, todo, existing, result, options, step)
     except KeyboardInterrupt:
         # Anywhere in the apply, including between two objects and the workflow restart after them.
-        pending = [str(r) for r in planned if str(r) not in done]
+        pending = [r for r in planned if r not in done]
         raise PartialApply(Interrupted(), done, pending) from None
 
 
@@ -593,21 +594,23 @@ def _apply_steps(
         nudge_workflow(cluster, app["metadata"]["name"], ns)
 
 
-def _adopted(live: LiveObjects, aux: list[dict[str, Any]], previous: dict[Any, ObjectRef]) -> set[Any]:
+def _adopted(
+    live: LiveObjects, aux: list[dict[str, Any]], previous: dict[ObjectRef, ObjectRef]
+) -> set[ObjectRef]:
     """Cluster-scoped Namespaces that exist without having been created by this addon: veladdon
     manages them but never deletes them."""
-    keys = set()
+    refs = set()
     for obj in aux:
         ref = ObjectRef.of(obj)
         if obj["kind"] != "Namespace" or obj["apiVersion"] != "v1":
             continue
-        if ref.key() in previous:
-            if previous[ref.key()].adopted:
-                keys.add(ref.key())
+        if ref in previous:
+            if previous[ref].adopted:
+                refs.add(ref)
             continue
         if live.get(ref) is not None:
-            keys.add(ref.key())
-    return keys
+            refs.add(ref)
+    return refs
 
 
 def _action(

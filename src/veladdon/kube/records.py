@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from veladdon.errors import VeladdonError
@@ -24,21 +24,39 @@ from veladdon.wire import (
 
 @dataclass(frozen=True)
 class ObjectRef:
-    """One object veladdon applied for an addon. `adopted`: it existed before (a Namespace, say)
-    and is left in place when the addon is disabled."""
+    """The identity of one Kubernetes object: API group and version (`api_version`, as the object
+    spells it), kind, namespace (None: cluster-scoped, or the default namespace of wherever it is
+    applied) and name. Two refs are equal when these are, so refs are the keys of every map and set
+    in veladdon.kube; `Kind/name` is only how a ref is shown (`str(ref)`, kubectl's words).
+
+    `adopted` is not part of the identity: an object veladdon applied for an addon that existed before
+    (a Namespace, say), left in place when the addon is disabled."""
 
     api_version: str
     kind: str
     name: str
     namespace: str | None = None
-    adopted: bool = False
+    adopted: bool = field(default=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.namespace:  # "" and None are the same: no namespace
+            object.__setattr__(self, "namespace", None)
 
     @classmethod
     def of(cls, obj: dict[str, Any], *, adopted: bool = False) -> ObjectRef:
         meta = obj.get("metadata", {})
         return cls(obj["apiVersion"], obj["kind"], meta.get("name", ""), meta.get("namespace"), adopted)
 
-    def key(self) -> tuple[str, str, str, str]:
+    @property
+    def group(self) -> str:
+        """The API group (`apps`; "" for the core group of `v1`)."""
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rpartition("/")[2]
+
+    def sort_key(self) -> tuple[str, str, str, str]:
         return (self.api_version, self.kind, self.namespace or "", self.name)
 
     def to_json(self) -> dict[str, Any]:
@@ -51,6 +69,15 @@ class ObjectRef:
 
     def __str__(self) -> str:
         return f"{self.kind}/{self.name}"
+
+    def located(self) -> str:
+        """`Kind namespace/name` (`Kind name` when cluster-scoped), as disable's messages say it."""
+        return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
+
+    def path(self) -> str:
+        """`Kind/namespace/name` (`Kind/name` when cluster-scoped), as diff's file names say it."""
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind}/{where}{self.name}"
 
 
 def app_name(addon: str) -> str:
@@ -127,7 +154,7 @@ def recorded_objects(app: dict[str, Any] | None) -> list[ObjectRef]:
 
 
 def encode_objects(refs: list[ObjectRef]) -> str:
-    return json.dumps([r.to_json() for r in sorted(refs, key=ObjectRef.key)], separators=(",", ":"))
+    return json.dumps([r.to_json() for r in sorted(refs, key=ObjectRef.sort_key)], separators=(",", ":"))
 
 
 def definitions_of(app: dict[str, Any]) -> dict[str, list[str]]:
