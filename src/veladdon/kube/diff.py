@@ -16,16 +16,10 @@ from typing import Any
 from veladdon.addon.yamlutil import dump_yaml
 from veladdon.cue.evaluator import Evaluator
 from veladdon.kube.cluster import Cluster
-from veladdon.kube.enable import (
-    EnableOptions,
-    LiveObjects,
-    enable,
-    owner_reference,
-    planned_writes,
-    with_owner,
-    without_volatile,
-)
+from veladdon.kube.enable import EnableOptions, enable
+from veladdon.kube.live import LiveObjects, without_volatile
 from veladdon.kube.records import ObjectRef, find_app
+from veladdon.kube.writes import owner_reference, planned_writes, with_owner
 from veladdon.wire import PUBLISH_VERSION
 
 MASK = "***"
@@ -91,11 +85,7 @@ def _compare(
     if before is None:
         return ObjectDiff(ref, Change.CREATE, _unified(ref, {}, _masked(desired, show_secrets)))
     after = cluster.apply(desired, dry_run=True)
-    old, new = without_volatile(before), without_volatile(after)
-    for obj in (old, new):
-        annotations = obj.get("metadata", {}).get("annotations") or {}
-        for key in ignore:
-            annotations.pop(key, None)
+    old, new = without_volatile(before, ignore), without_volatile(after, ignore)
     if old == new:
         return ObjectDiff(ref, Change.UNCHANGED, "")
     old, new = _mask_pair(old, new, show_secrets)
