@@ -98,14 +98,9 @@ def _is_name(target: str) -> bool:
 
 
 def _check_path(text: str) -> None:
-    path = Path(text)
-    if not path.exists():
-        raise InputError(
-            f"addon directory {text} not found in local file system",
-            hint="give an addon folder (enabling by name from a registry: see `veladdon registry`)",
-        )
-    if not path.is_dir():
-        raise InputError(f"{text} is not addon dir", hint="give the addon's folder, not a file inside it")
+    from veladdon.addon.loader import addon_folder
+
+    addon_folder(text)
 
 
 def enable_cmd(
