@@ -135,13 +135,11 @@ def parameter_openapi(source: SourceFile, evaluator: Evaluator) -> dict[str, Any
         # CUE often leads with a summary without a position ("2 errors in empty disjunction"): lead
         # with the first error that points into the user's file, then every other one.
         first = next((d for d in exc.diagnostics if d.primary is not None and not d.primary.generated), None)
-        pos = first.primary if first is not None else None
-        raise InputError(
+        raise exc.reworded(
             f"parameter schema does not compile: {first.message if first else exc.message}",
-            path=pos.file if pos else exc.path or str(source.path),
-            line=pos.line if pos else exc.line,
-            col=pos.col if pos else exc.col,
+            lead=first,
             details=[d.detail() for d in exc.diagnostics if d is not first],
+            default_path=str(source.path),
         ) from exc
     return resolve_openapi(document, _SCHEMA)
 
