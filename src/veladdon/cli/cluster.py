@@ -369,7 +369,7 @@ def diff_cmd(
 
         data = {
             "changes": len(changed),
-            "objects": [{**d.ref.to_json(), "action": d.action, "diff": d.diff} for d in diffs],
+            "objects": [d.to_json() for d in diffs],
         }
         term.write(dump_json(data) if output is OutputFormat.json else dump_yaml(data))
     if changed:

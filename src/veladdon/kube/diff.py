@@ -8,13 +8,14 @@ fields, status and server-set metadata are left out, and Secret values are maske
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from veladdon.addon.yamlutil import dump_yaml
 from veladdon.cue.evaluator import Evaluator
+from veladdon.jsonable import Jsonable, json_field
 from veladdon.kube.cluster import Cluster
 from veladdon.kube.enable import EnableOptions, enable
 from veladdon.kube.live import LiveObjects, without_volatile
@@ -35,8 +36,8 @@ class Change(StrEnum):
 
 
 @dataclass(frozen=True)
-class ObjectDiff:
-    ref: ObjectRef
+class ObjectDiff(Jsonable):
+    ref: ObjectRef = field(metadata=json_field(inline=True))
     action: Change
     diff: str  # a unified diff ("" when unchanged)
 

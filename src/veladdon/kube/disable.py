@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from veladdon.errors import ExitCode, TimedOut, VeladdonError
+from veladdon.jsonable import Jsonable, json_field
 from veladdon.kube.cluster import Cluster, NotFound
 from veladdon.kube.records import (
     AddonNotEnabled,
@@ -66,45 +67,29 @@ class DisableInterrupted(VeladdonError):
 
 
 @dataclass(frozen=True)
-class Target:
+class Target(Jsonable):
     """One object of the addon and what disabling does to it. `uid` is the live object's, so a
     re-created object is not mistaken for ours."""
 
-    ref: ObjectRef
+    ref: ObjectRef = field(metadata=json_field(inline=True, omit=("adopted",)))
     action: Disposal
-    reason: str = ""
-    uid: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        data = self.ref.to_json()
-        data.pop("adopted", None)
-        data["action"] = self.action
-        if self.reason:
-            data["reason"] = self.reason
-        return data
+    reason: str = field(default="", metadata=json_field(omitempty=True))
+    uid: str = field(default="", metadata=json_field(skip=True))
 
 
 @dataclass
-class DisablePlan:
+class DisablePlan(Jsonable):
     """What disabling the addon would do; computed with reads only (this is `--dry-run`)."""
 
     addon: str
     application: ObjectRef
-    uid: str
-    targets: list[Target]
-    users: list[str] = field(default_factory=list)  # non-empty only with force
-    unchecked: str = ""  # why the in-use check could not run, if it could not
+    uid: str = field(metadata=json_field(skip=True))
+    targets: list[Target] = field(metadata=json_field("objects"))
+    users: list[str] = field(default_factory=list, metadata=json_field("usedBy"))  # non-empty only with force
+    unchecked: str = field(default="", metadata=json_field(skip=True))  # why the in-use check could not run
 
     def of(self, action: Disposal) -> list[Target]:
         return [t for t in self.targets if t.action == action]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "addon": self.addon,
-            "application": self.application.to_json(),
-            "objects": [t.to_json() for t in self.targets],
-            "usedBy": list(self.users),
-        }
 
 
 @dataclass

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from veladdon.errors import VeladdonError
+from veladdon.jsonable import Jsonable, json_field
 from veladdon.kube.cluster import Cluster
 from veladdon.wire import (
     APP_API_VERSION,
@@ -23,7 +24,7 @@ from veladdon.wire import (
 
 
 @dataclass(frozen=True)
-class ObjectRef:
+class ObjectRef(Jsonable):
     """The identity of one Kubernetes object: API group and version (`api_version`, as the object
     spells it), kind, namespace (None: cluster-scoped, or the default namespace of wherever it is
     applied) and name. Two refs are equal when these are, so refs are the keys of every map and set
@@ -35,8 +36,8 @@ class ObjectRef:
     api_version: str
     kind: str
     name: str
-    namespace: str | None = None
-    adopted: bool = field(default=False, compare=False)
+    namespace: str | None = field(default=None, metadata=json_field(omitempty=True))
+    adopted: bool = field(default=False, compare=False, metadata=json_field(omitempty=True))
 
     def __post_init__(self) -> None:
         if not self.namespace:  # "" and None are the same: no namespace
@@ -58,14 +59,6 @@ class ObjectRef:
 
     def sort_key(self) -> tuple[str, str, str, str]:
         return (self.api_version, self.kind, self.namespace or "", self.name)
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
-        if self.namespace:
-            data["namespace"] = self.namespace
-        if self.adopted:
-            data["adopted"] = True
-        return data
 
     def __str__(self) -> str:
         return f"{self.kind}/{self.name}"
