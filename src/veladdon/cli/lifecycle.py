@@ -118,7 +118,7 @@ def plan_text(plan: DisablePlan) -> str:
     app = plan.application
     rows = [["delete", app.located(), "the addon (Background propagation)"]]
     order = {Disposal.DELETE: 0, Disposal.COLLECT: 1, Disposal.KEEP: 2, Disposal.GONE: 3}
-    for target in sorted(plan.targets, key=lambda t: (order.get(t.action, 9), t.ref.sort_key())):
+    for target in sorted(plan.targets, key=lambda t: (order.get(t.action, 9), t.ref.key())):
         where = target.ref.located()
         why = target.reason
         if target.action == Disposal.COLLECT:

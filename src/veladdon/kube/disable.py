@@ -192,7 +192,7 @@ def _refs(app: dict[str, Any], app_ref: ObjectRef) -> list[ObjectRef]:
     addon = labels.get(LABEL_NAME) or app_ref.name.removeprefix(APP_PREFIX)
     secret = ObjectRef("v1", "Secret", secret_name(addon), ns)
     refs.setdefault(secret, secret)
-    return sorted(refs.values(), key=ObjectRef.sort_key)
+    return sorted(refs.values(), key=ObjectRef.key)
 
 
 def _target(cluster: Cluster, ref: ObjectRef, app_ref: ObjectRef, uid: str, *, recorded: bool) -> Target:

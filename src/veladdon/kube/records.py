@@ -57,7 +57,8 @@ class ObjectRef(Jsonable):
     def version(self) -> str:
         return self.api_version.rpartition("/")[2]
 
-    def sort_key(self) -> tuple[str, str, str, str]:
+    def key(self) -> tuple[str, str, str, str]:
+        """`(api_version, kind, namespace, name)`: the order refs are sorted and recorded in."""
         return (self.api_version, self.kind, self.namespace or "", self.name)
 
     def __str__(self) -> str:
@@ -147,7 +148,7 @@ def recorded_objects(app: dict[str, Any] | None) -> list[ObjectRef]:
 
 
 def encode_objects(refs: list[ObjectRef]) -> str:
-    return json.dumps([r.to_json() for r in sorted(refs, key=ObjectRef.sort_key)], separators=(",", ":"))
+    return json.dumps([r.to_json() for r in sorted(refs, key=ObjectRef.key)], separators=(",", ":"))
 
 
 def definitions_of(app: dict[str, Any]) -> dict[str, list[str]]:

@@ -51,9 +51,7 @@ def planned_writes(
     old_publish = (existing or {}).get("metadata", {}).get("annotations", {}).get(PUBLISH_VERSION)
     annotations[PUBLISH_VERSION] = old_publish or publish_version()
     current = set(refs)
-    prune = [
-        ref for ref in sorted(previous, key=ObjectRef.sort_key) if ref not in current and not ref.adopted
-    ]
+    prune = [ref for ref in sorted(previous, key=ObjectRef.key) if ref not in current and not ref.adopted]
     secret = ObjectRef("v1", "Secret", secret_name(addon), namespace)
     if rendered.secret is None and secret not in previous and live.get(secret) is not None:
         prune.append(secret)  # enabled without parameters now: the stored ones go (upstream §6.7)
