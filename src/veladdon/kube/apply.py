@@ -134,7 +134,7 @@ def _action(
 
 
 def _delete(cluster: Cluster, ref: ObjectRef, dry: bool, owner_uid: str | None = None) -> Applied:
-    live = cluster.get(ref.api_version, ref.kind, ref.name, ref.namespace)
+    live = cluster.get_object(ref)
     if live is None:
         return Applied.DELETED  # already gone: nothing to do, as asked
     if owner_uid is not None and ref.kind != "Secret":
@@ -142,5 +142,5 @@ def _delete(cluster: Cluster, ref: ObjectRef, dry: bool, owner_uid: str | None =
         namespaced_here = bool(live.get("metadata", {}).get("namespace"))
         if namespaced_here and owners and owner_uid not in owners:
             return Applied.KEPT
-    cluster.delete(ref.api_version, ref.kind, ref.name, ref.namespace, dry_run=dry)
+    cluster.delete_object(ref, dry_run=dry)
     return Applied.DELETED

@@ -9,6 +9,7 @@ addon (`adopted`) or a namespace it did not create.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -205,8 +206,8 @@ def _target(cluster: Cluster, ref: ObjectRef, app_ref: ObjectRef, uid: str, *, r
     except NotFound:
         return Target(ref, Disposal.GONE, f"the cluster no longer serves {ref.kind}")
     namespace = (ref.namespace or app_ref.namespace) if namespaced else None
-    ref = ObjectRef(ref.api_version, ref.kind, ref.name, namespace, ref.adopted)
-    live = cluster.get(ref.api_version, ref.kind, ref.name, namespace)
+    ref = dataclasses.replace(ref, namespace=namespace)
+    live = cluster.get_object(ref)
     if live is None:
         return Target(ref, Disposal.GONE, "already gone")
     meta = live.get("metadata", {})
@@ -296,16 +297,14 @@ def disable(
 
 def _delete(cluster: Cluster, ref: ObjectRef, dry_run: bool = False) -> bool:
     try:
-        return cluster.delete(
-            ref.api_version, ref.kind, ref.name, ref.namespace, propagation="Background", dry_run=dry_run
-        )
+        return cluster.delete_object(ref, propagation="Background", dry_run=dry_run)
     except NotFound:  # the kind itself is gone (its CRD was removed)
         return False
 
 
 def _live(cluster: Cluster, ref: ObjectRef, uid: str) -> dict[str, Any] | None:
     try:
-        obj = cluster.get(ref.api_version, ref.kind, ref.name, ref.namespace)
+        obj = cluster.get_object(ref)
     except NotFound:
         return None
     if obj is None or (uid and obj.get("metadata", {}).get("uid") != uid):

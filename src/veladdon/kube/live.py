@@ -40,5 +40,5 @@ class LiveObjects:
 
     def get(self, ref: ObjectRef) -> dict[str, Any] | None:
         if ref not in self._seen:
-            self._seen[ref] = self.cluster.get(ref.api_version, ref.kind, ref.name, ref.namespace)
+            self._seen[ref] = self.cluster.get_object(ref)
         return self._seen[ref]
