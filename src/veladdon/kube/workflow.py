@@ -1,5 +1,5 @@
 """Making KubeVela run an addon's workflow again after an enable changed something (upstream §0,
-§6.8 step 11): a fresh `publishVersion`, and a finished workflow rerun or a suspended one resumed."""
+upstream §6.8 step 11): a fresh `publishVersion`, and a finished workflow rerun or a suspended one resumed."""
 
 from __future__ import annotations
 
