@@ -345,7 +345,7 @@ def diff_cmd(
 ) -> None:
     """Show what `enable` would change. Exit 0: nothing; 3: changes pending."""
     from veladdon.cue.evaluator import default_evaluator
-    from veladdon.kube.diff import diff_addon
+    from veladdon.kube.diff import Change, diff_addon
 
     term: Terminal = ctx.obj
     _check_path(str(path))
@@ -358,7 +358,7 @@ def diff_cmd(
     evaluator.warm()
     with _connect(kubeconfig, context) as cluster:
         diffs = diff_addon(cluster, path, options, evaluator=evaluator, show_secrets=show_secrets)
-    changed = [d for d in diffs if d.action != "unchanged"]
+    changed = [d for d in diffs if d.action is not Change.UNCHANGED]
     if output is OutputFormat.text:
         for item in diffs:
             term.info(f"{item.ref} {item.action}")

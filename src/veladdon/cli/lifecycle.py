@@ -116,7 +116,7 @@ def plan_text(plan: DisablePlan) -> str:
     from veladdon.kube.disable import Disposal
 
     app = plan.application
-    rows = [["delete", app.located(), "the addon (Background propagation)"]]
+    rows = [[Disposal.DELETE.value, app.located(), "the addon (Background propagation)"]]
     order = {Disposal.DELETE: 0, Disposal.COLLECT: 1, Disposal.KEEP: 2, Disposal.GONE: 3}
     for target in sorted(plan.targets, key=lambda t: (order.get(t.action, 9), t.ref.key())):
         where = target.ref.located()
