@@ -14,14 +14,11 @@ from tests.kubeapi.fixtures import KubeTarget, wait_for
 from veladdon.kube import disable as disable_mod
 from veladdon.kube.cluster import Cluster
 from veladdon.kube.disable import (
-    COLLECT,
-    DELETE,
-    GONE,
-    KEEP,
     AddonInUse,
     AddonNotEnabled,
     DisableInterrupted,
     DisableTimeout,
+    Disposal,
     disable,
     execute_disable,
     in_use_message,
@@ -240,7 +237,7 @@ def test_force_removes_everything_by_garbage_collection(kube: KubeTarget, cluste
     result = disable(cluster, "example", NS, force=True, timeout=10, report=messages.append)
     assert result.waited
     assert result.plan.users and result.plan.users[0].endswith("/uses-comp")
-    assert {t.ref.kind for t in result.plan.of(COLLECT)} == {
+    assert {t.ref.kind for t in result.plan.of(Disposal.COLLECT)} == {
         "ComponentDefinition",
         "TraitDefinition",
         "ConfigMap",
@@ -270,9 +267,9 @@ def test_objects_gc_cannot_reach_are_deleted_and_adopted_ones_kept(
     )
     plan = plan_disable(cluster, "example", NS)
     actions = {(t.ref.kind, t.ref.name): t.action for t in plan.targets}
-    assert actions[("Namespace", "example-system")] == DELETE
-    assert actions[("ConfigMap", "elsewhere")] == DELETE
-    assert actions[("Namespace", "shared-ns")] == KEEP
+    assert actions[("Namespace", "example-system")] == Disposal.DELETE
+    assert actions[("ConfigMap", "elsewhere")] == Disposal.DELETE
+    assert actions[("Namespace", "shared-ns")] == Disposal.KEEP
     result = execute_disable(cluster, plan, timeout=10)
     assert result.waited
     assert not exists(cluster, "Namespace", "example-system", None)
@@ -285,7 +282,7 @@ def test_the_system_namespace_is_never_deleted_even_if_recorded(cluster: Cluster
     install_addon(cluster, extra=[namespace_obj(NS)])
     plan = plan_disable(cluster, "example", NS)
     target = next(t for t in plan.targets if t.ref.kind == "Namespace")
-    assert target.action == KEEP
+    assert target.action == Disposal.KEEP
     execute_disable(cluster, plan, timeout=10)
     assert exists(cluster, "Namespace", NS, None)
 
@@ -296,7 +293,7 @@ def test_objects_already_gone_are_tolerated(cluster: Cluster) -> None:
     cluster.delete("v1", "Namespace", "example-system")
     wait_for(lambda: not exists(cluster, "Namespace", "example-system", None), 30)
     plan = plan_disable(cluster, "example", NS)
-    gone = {(t.ref.kind, t.ref.name) for t in plan.of(GONE)}
+    gone = {(t.ref.kind, t.ref.name) for t in plan.of(Disposal.GONE)}
     assert gone == {("Secret", "addon-secret-example"), ("Namespace", "example-system")}
     assert execute_disable(cluster, plan, timeout=10).waited
 
@@ -310,7 +307,7 @@ def test_addon_enabled_by_vela_without_a_record(cluster: Cluster) -> None:
         "Secret/addon-secret-example",
         "TraitDefinition/example-trait",
     ]
-    assert all(t.action == COLLECT for t in plan.targets)
+    assert all(t.action == Disposal.COLLECT for t in plan.targets)
     assert execute_disable(cluster, plan, timeout=10).waited
     assert not exists(cluster, "ComponentDefinition", "example-comp")
 
@@ -332,7 +329,7 @@ def test_dry_run_writes_nothing(kube: KubeTarget, cluster: Cluster) -> None:
         "name": "addon-example",
         "namespace": NS,
     }
-    assert {o["action"] for o in data["objects"]} == {COLLECT, DELETE}
+    assert {o["action"] for o in data["objects"]} == {Disposal.COLLECT, Disposal.DELETE}
 
 
 def test_not_enabled(cluster: Cluster) -> None:

@@ -130,7 +130,7 @@ def test_unknown_name_without_registries(capsys: Capture, kube: KubeTarget, clus
     assert "no addon registry" in err
     code, _, err = veladdon(capsys, kube, "enable", "./no-such-folder")
     assert code == 2
-    assert "addon directory ./no-such-folder not found in local file system" in err
+    assert "addon folder ./no-such-folder does not exist" in err
 
 
 def test_list_with_registries(

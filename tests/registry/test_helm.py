@@ -15,8 +15,10 @@ from tests.registry.conftest import PASSWORD, USER, Catalog
 from veladdon.addon.model import SystemRequirements
 from veladdon.addon.versions import VersionNotFoundError
 from veladdon.registry.cache import RegistryCache
-from veladdon.registry.helm import ChartVersion, IndexedRegistry, choose_version, parse_index
+from veladdon.registry.helm import IndexedRegistry
+from veladdon.registry.helm_index import ChartVersion, parse_index
 from veladdon.registry.model import AddonNotFoundError, ClusterVersions, RegistryError, RegistrySpec
+from veladdon.registry.version_choice import choose_version
 
 
 def charts(*specs: tuple[str, str]) -> list[ChartVersion]:

@@ -156,7 +156,7 @@ def test_not_a_folder(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"does not exist"):
         package_addon(tmp_path / "missing")
     (tmp_path / "file").write_text("x")
-    with pytest.raises(InputError, match=r"is not a directory"):
+    with pytest.raises(InputError, match=r"is not a folder"):
         package_addon(tmp_path / "file")
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -41,14 +41,20 @@ _KNOWN_KEYS = {
 }
 
 
-def load_addon(path: str | Path) -> Addon:
-    """Load the addon folder at `path`; raises InputError naming the file (and line) on bad input."""
+def addon_folder(path: str | Path) -> Path:
+    """`path`, checked to be a folder: the one InputError every command gives for an addon folder that
+    does not exist or is a file (render, lint, params, package, enable…)."""
     root = Path(path)
     if not root.exists():
         raise InputError(f"addon folder {path} does not exist", hint="check the path")
     if not root.is_dir():
         raise InputError(f"{path} is not a folder", hint="give the addon's folder, not a file inside it")
-    root = root.resolve()
+    return root
+
+
+def load_addon(path: str | Path) -> Addon:
+    """Load the addon folder at `path`; raises InputError naming the file (and line) on bad input."""
+    root = addon_folder(path).resolve()
     meta_path = root / "metadata.yaml"
     if not meta_path.is_file():
         raise InputError(

@@ -98,14 +98,9 @@ def _is_name(target: str) -> bool:
 
 
 def _check_path(text: str) -> None:
-    path = Path(text)
-    if not path.exists():
-        raise InputError(
-            f"addon directory {text} not found in local file system",
-            hint="give an addon folder (enabling by name from a registry: see `veladdon registry`)",
-        )
-    if not path.is_dir():
-        raise InputError(f"{text} is not addon dir", hint="give the addon's folder, not a file inside it")
+    from veladdon.addon.loader import addon_folder
+
+    addon_folder(text)
 
 
 def enable_cmd(
@@ -350,7 +345,7 @@ def diff_cmd(
 ) -> None:
     """Show what `enable` would change. Exit 0: nothing; 3: changes pending."""
     from veladdon.cue.evaluator import default_evaluator
-    from veladdon.kube.diff import diff_addon
+    from veladdon.kube.diff import Change, diff_addon
 
     term: Terminal = ctx.obj
     _check_path(str(path))
@@ -363,7 +358,7 @@ def diff_cmd(
     evaluator.warm()
     with _connect(kubeconfig, context) as cluster:
         diffs = diff_addon(cluster, path, options, evaluator=evaluator, show_secrets=show_secrets)
-    changed = [d for d in diffs if d.action != "unchanged"]
+    changed = [d for d in diffs if d.action is not Change.UNCHANGED]
     if output is OutputFormat.text:
         for item in diffs:
             term.info(f"{item.ref} {item.action}")
@@ -374,7 +369,7 @@ def diff_cmd(
 
         data = {
             "changes": len(changed),
-            "objects": [{**d.ref.to_json(), "action": d.action, "diff": d.diff} for d in diffs],
+            "objects": [d.to_json() for d in diffs],
         }
         term.write(dump_json(data) if output is OutputFormat.json else dump_yaml(data))
     if changed:

@@ -113,27 +113,30 @@ def disable(
 
 def plan_text(plan: DisablePlan) -> str:
     """The dry-run answer: one row per object, what disabling does to it and why."""
-    from veladdon.kube.disable import COLLECT, DELETE, GONE, KEEP
+    from veladdon.kube.disable import Disposal
 
     app = plan.application
-    rows = [["delete", f"Application {app.namespace}/{app.name}", "the addon (Background propagation)"]]
-    order = {DELETE: 0, COLLECT: 1, KEEP: 2, GONE: 3}
+    rows = [[Disposal.DELETE.value, app.located(), "the addon (Background propagation)"]]
+    order = {Disposal.DELETE: 0, Disposal.COLLECT: 1, Disposal.KEEP: 2, Disposal.GONE: 3}
     for target in sorted(plan.targets, key=lambda t: (order.get(t.action, 9), t.ref.key())):
-        ref = target.ref
-        where = f"{ref.kind} {ref.namespace}/{ref.name}" if ref.namespace else f"{ref.kind} {ref.name}"
+        where = target.ref.located()
         why = target.reason
-        if target.action == COLLECT:
+        if target.action == Disposal.COLLECT:
             why = f"{why}: garbage collection removes it"
         rows.append([target.action.value, where, why or "-"])
     return plain_table(["ACTION", "OBJECT", "WHY"], rows)
 
 
 def _summary(plan: DisablePlan) -> str:
-    from veladdon.kube.disable import COLLECT, DELETE, KEEP
+    from veladdon.kube.disable import Disposal
 
     app = plan.application
     parts = [f"This deletes Application {app.namespace}/{app.name}"]
-    collected, deleted, kept = len(plan.of(COLLECT)), len(plan.of(DELETE)), len(plan.of(KEEP))
+    collected, deleted, kept = (
+        len(plan.of(Disposal.COLLECT)),
+        len(plan.of(Disposal.DELETE)),
+        len(plan.of(Disposal.KEEP)),
+    )
     if collected:
         parts.append(f"{plural(collected, 'owned object')} removed by garbage collection")
     if deleted:

@@ -98,6 +98,33 @@ class CueError(InputError):
             details=[d.detail() for d in self.diagnostics[1:] if d.detail() != first.detail()],
         )
 
+    def reworded(
+        self,
+        message: str,
+        *,
+        lead: Diagnostic | None = None,
+        details: Sequence[Detail] | None = None,
+        default_path: str | Path | None = None,
+        error: type[InputError] = InputError,
+        **extra: Any,
+    ) -> InputError:
+        """This error in the caller's words, as the InputError (or `error`) a command shows: at the
+        position of `lead` (one of `diagnostics`) when it has one, else where this error is (or at
+        `default_path`); with this error's details unless `details` are given. The one place a CUE
+        error is wrapped."""
+        pos = lead.primary if lead is not None else None
+        path, line, col = (
+            (pos.file, pos.line, pos.col) if pos else (self.path or default_path, self.line, self.col)
+        )
+        return error(
+            message,
+            path=path,
+            line=line,
+            col=col,
+            details=list(self.details if details is None else details),
+            **extra,
+        )
+
     def grouped(self) -> dict[str, list[Diagnostic]]:
         """Errors grouped as users think of them: parameter errors vs template errors."""
         groups: dict[str, list[Diagnostic]] = {}

@@ -8,11 +8,14 @@ then the others (upstream §6.6), and a registry that fails is reported and skip
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 from veladdon.cue.evaluator import Evaluator
+from veladdon.kube.checks import vela_core_version
 from veladdon.kube.cluster import Cluster
-from veladdon.kube.enable import EnableOptions, EnableReport, Listener, enable, vela_core_version
+from veladdon.kube.dependencies import Dependency, enable_dependencies
+from veladdon.kube.enable import EnableOptions, EnableReport, Listener, enable
 from veladdon.kube.records import installed_addons
 from veladdon.kube.registry_store import list_registries
 from veladdon.registry import AddonNotFoundError, ClusterVersions, Registries, RegistryNotConfigured
@@ -58,21 +61,15 @@ def enable_from_registry(
     dependencies = registries.resolve_dependencies(
         resolved, installed=installed, cluster=versions, registry=resolved.registry
     )
-    reports = []
-    clusters = options.args.get("clusters")
-    for dep in dependencies:
-        listener.progress(f"enabling dependency {dep.name} {dep.version} from registry {dep.registry}")
-        if options.dry_run:
-            continue
-        dep_options = copy.copy(options)
-        dep_options.args = {"clusters": clusters} if clusters else {}
-        dep_options.upgrade = False
-        dep_options.registry = dep.registry
-        dep_options.system = dep.system
-        dep_options.wait = False
-        enabled = enable(cluster, dep.path, dep_options, evaluator=evaluator, listener=listener)
-        listener.enabled(enabled)
-        reports.append(enabled)
+    found = [
+        Dependency(d.name, d.path, f"{d.version} from registry {d.registry}", d.registry, d.system)
+        for d in dependencies
+    ]
+
+    def enable_one(folder: Path, dep_options: EnableOptions) -> EnableReport:
+        return enable(cluster, folder, dep_options, evaluator=evaluator, listener=listener)
+
+    reports = enable_dependencies(found, options, listener, enable_one)
     main = copy.copy(options)
     main.registry = resolved.registry
     main.system = resolved.system

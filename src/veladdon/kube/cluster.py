@@ -15,13 +15,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
 from veladdon.errors import ClusterError, ExitCode, VeladdonError
 from veladdon.paths import cache_dir
 from veladdon.wire import APP_API_VERSION
+
+if TYPE_CHECKING:
+    from veladdon.kube.records import ObjectRef
 
 FIELD_MANAGER = "veladdon"
 REQUEST_TIMEOUT = 30
@@ -279,6 +282,10 @@ class Cluster:
             return None
         return _plain(obj)
 
+    def get_object(self, ref: ObjectRef) -> dict[str, Any] | None:
+        """The object `ref` names, None when there is none."""
+        return self.get(ref.api_version, ref.kind, ref.name, ref.namespace)
+
     def list(
         self,
         api_version: str,
@@ -344,6 +351,14 @@ class Cluster:
         except NotFound:
             return False
         return True
+
+    def delete_object(
+        self, ref: ObjectRef, *, propagation: str = "Background", dry_run: bool = False
+    ) -> bool:
+        """Delete the object `ref` names; False when it was already gone."""
+        return self.delete(
+            ref.api_version, ref.kind, ref.name, ref.namespace, propagation=propagation, dry_run=dry_run
+        )
 
     def patch_status(
         self, api_version: str, kind: str, name: str, namespace: str, patch: builtins.list[dict[str, Any]]

@@ -8,24 +8,19 @@ fields, status and server-set metadata are left out, and Secret values are maske
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from veladdon.addon.yamlutil import dump_yaml
 from veladdon.cue.evaluator import Evaluator
+from veladdon.jsonable import Jsonable, json_field
 from veladdon.kube.cluster import Cluster
-from veladdon.kube.enable import (
-    EnableOptions,
-    LiveObjects,
-    enable,
-    owner_reference,
-    planned_writes,
-    with_owner,
-    without_volatile,
-)
+from veladdon.kube.enable import EnableOptions, enable
+from veladdon.kube.live import LiveObjects, without_volatile
 from veladdon.kube.records import ObjectRef, find_app
+from veladdon.kube.writes import owner_reference, planned_writes, with_owner
 from veladdon.wire import PUBLISH_VERSION
 
 MASK = "***"
@@ -41,8 +36,8 @@ class Change(StrEnum):
 
 
 @dataclass(frozen=True)
-class ObjectDiff:
-    ref: ObjectRef
+class ObjectDiff(Jsonable):
+    ref: ObjectRef = field(metadata=json_field(inline=True))
     action: Change
     diff: str  # a unified diff ("" when unchanged)
 
@@ -91,11 +86,7 @@ def _compare(
     if before is None:
         return ObjectDiff(ref, Change.CREATE, _unified(ref, {}, _masked(desired, show_secrets)))
     after = cluster.apply(desired, dry_run=True)
-    old, new = without_volatile(before), without_volatile(after)
-    for obj in (old, new):
-        annotations = obj.get("metadata", {}).get("annotations") or {}
-        for key in ignore:
-            annotations.pop(key, None)
+    old, new = without_volatile(before, ignore), without_volatile(after, ignore)
     if old == new:
         return ObjectDiff(ref, Change.UNCHANGED, "")
     old, new = _mask_pair(old, new, show_secrets)
@@ -132,8 +123,7 @@ def _mask_pair(old: dict[str, Any], new: dict[str, Any], show: bool) -> tuple[di
 
 
 def _unified(ref: ObjectRef, old: dict[str, Any], new: dict[str, Any]) -> str:
-    where = f"{ref.namespace}/" if ref.namespace else ""
-    name = f"{ref.kind}/{where}{ref.name}"
+    name = ref.path()
     before = dump_yaml(old).splitlines(keepends=True) if old else []
     after = dump_yaml(new).splitlines(keepends=True) if new else []
     return "".join(difflib.unified_diff(before, after, fromfile=f"live/{name}", tofile=f"enable/{name}"))

@@ -9,6 +9,7 @@ addon (`adopted`) or a namespace it did not create.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from veladdon.errors import ExitCode, TimedOut, VeladdonError
+from veladdon.jsonable import Jsonable, json_field
 from veladdon.kube.cluster import Cluster, NotFound
 from veladdon.kube.records import (
     AddonNotEnabled,
@@ -35,7 +37,6 @@ POLL_FIRST = 0.05
 POLL_MAX = 1.0
 
 
-# What happens to each object.
 class Disposal(StrEnum):
     """What disabling does to one object of the addon."""
 
@@ -43,9 +44,6 @@ class Disposal(StrEnum):
     DELETE = "delete"  # veladdon deletes it: garbage collection cannot reach it
     KEEP = "keep"  # left in place (the reason says why)
     GONE = "gone"  # already absent
-
-
-COLLECT, DELETE, KEEP, GONE = Disposal.COLLECT, Disposal.DELETE, Disposal.KEEP, Disposal.GONE
 
 
 class AddonInUse(VeladdonError):
@@ -70,45 +68,29 @@ class DisableInterrupted(VeladdonError):
 
 
 @dataclass(frozen=True)
-class Target:
-    """One object of the addon and what disabling does to it (`action` is one of COLLECT, DELETE,
-    KEEP, GONE). `uid` is the live object's, so a re-created object is not mistaken for ours."""
+class Target(Jsonable):
+    """One object of the addon and what disabling does to it. `uid` is the live object's, so a
+    re-created object is not mistaken for ours."""
 
-    ref: ObjectRef
+    ref: ObjectRef = field(metadata=json_field(inline=True, omit=("adopted",)))
     action: Disposal
-    reason: str = ""
-    uid: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        data = self.ref.to_json()
-        data.pop("adopted", None)
-        data["action"] = self.action
-        if self.reason:
-            data["reason"] = self.reason
-        return data
+    reason: str = field(default="", metadata=json_field(omitempty=True))
+    uid: str = field(default="", metadata=json_field(skip=True))
 
 
 @dataclass
-class DisablePlan:
+class DisablePlan(Jsonable):
     """What disabling the addon would do; computed with reads only (this is `--dry-run`)."""
 
     addon: str
     application: ObjectRef
-    uid: str
-    targets: list[Target]
-    users: list[str] = field(default_factory=list)  # non-empty only with force
-    unchecked: str = ""  # why the in-use check could not run, if it could not
+    uid: str = field(metadata=json_field(skip=True))
+    targets: list[Target] = field(metadata=json_field("objects"))
+    users: list[str] = field(default_factory=list, metadata=json_field("usedBy"))  # non-empty only with force
+    unchecked: str = field(default="", metadata=json_field(skip=True))  # why the in-use check could not run
 
     def of(self, action: Disposal) -> list[Target]:
         return [t for t in self.targets if t.action == action]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "addon": self.addon,
-            "application": self.application.to_json(),
-            "objects": [t.to_json() for t in self.targets],
-            "usedBy": list(self.users),
-        }
 
 
 @dataclass
@@ -201,49 +183,51 @@ def _refs(app: dict[str, Any], app_ref: ObjectRef) -> list[ObjectRef]:
     """The objects to account for: the record (or, for addons enabled by `vela`, the definitions named
     in the annotations) plus the parameter Secret, without the Application itself."""
     ns = app_ref.namespace
-    refs = {r.key(): r for r in recorded_objects(app) if r.key() != app_ref.key()}
+    refs = {r: r for r in recorded_objects(app) if r != app_ref}
     if not refs:
         for kind, names in definitions_of(app).items():
             for name in names:
                 ref = ObjectRef(APP_API_VERSION, kind, name, ns)
-                refs[ref.key()] = ref
+                refs[ref] = ref
     labels = app.get("metadata", {}).get("labels") or {}
     addon = labels.get(LABEL_NAME) or app_ref.name.removeprefix(APP_PREFIX)
     secret = ObjectRef("v1", "Secret", secret_name(addon), ns)
-    refs.setdefault(secret.key(), secret)
-    return [refs[k] for k in sorted(refs)]
+    refs.setdefault(secret, secret)
+    return sorted(refs.values(), key=ObjectRef.key)
 
 
 def _target(cluster: Cluster, ref: ObjectRef, app_ref: ObjectRef, uid: str, *, recorded: bool) -> Target:
     if ref.kind == "Namespace" and ref.api_version == "v1" and ref.name == app_ref.namespace:
-        return Target(ref, KEEP, "the Application's own namespace")
+        return Target(ref, Disposal.KEEP, "the Application's own namespace")
     if ref.adopted:
-        return Target(ref, KEEP, "existed before the addon was enabled")
+        return Target(ref, Disposal.KEEP, "existed before the addon was enabled")
     try:
         namespaced = cluster.namespaced(ref.api_version, ref.kind)
     except NotFound:
-        return Target(ref, GONE, f"the cluster no longer serves {ref.kind}")
+        return Target(ref, Disposal.GONE, f"the cluster no longer serves {ref.kind}")
     namespace = (ref.namespace or app_ref.namespace) if namespaced else None
-    ref = ObjectRef(ref.api_version, ref.kind, ref.name, namespace, ref.adopted)
-    live = cluster.get(ref.api_version, ref.kind, ref.name, namespace)
+    ref = dataclasses.replace(ref, namespace=namespace)
+    live = cluster.get_object(ref)
     if live is None:
-        return Target(ref, GONE, "already gone")
+        return Target(ref, Disposal.GONE, "already gone")
     meta = live.get("metadata", {})
     live_uid = str(meta.get("uid", ""))
     owners = [o for o in meta.get("ownerReferences") or [] if isinstance(o, dict)]
     if uid and any(o.get("uid") == uid for o in owners):
         if namespace == app_ref.namespace:
-            return Target(ref, COLLECT, "owned by the Application", live_uid)
+            return Target(ref, Disposal.COLLECT, "owned by the Application", live_uid)
         # Garbage collection cannot follow an owner reference across namespaces.
-        return Target(ref, DELETE, f"in namespace {namespace}, out of garbage collection's reach", live_uid)
+        return Target(
+            ref, Disposal.DELETE, f"in namespace {namespace}, out of garbage collection's reach", live_uid
+        )
     controller = next((o for o in owners if o.get("controller")), None)
     if controller is not None:
-        return Target(ref, KEEP, f"now owned by {controller.get('kind')}/{controller.get('name')}")
+        return Target(ref, Disposal.KEEP, f"now owned by {controller.get('kind')}/{controller.get('name')}")
     if not recorded and ref.kind != "Secret":
-        return Target(ref, KEEP, "not owned by the Application (enabled by vela, no record)")
+        return Target(ref, Disposal.KEEP, "not owned by the Application (enabled by vela, no record)")
     if namespace is None:
-        return Target(ref, DELETE, "cluster-scoped, out of garbage collection's reach", live_uid)
-    return Target(ref, DELETE, "no owner reference to the Application", live_uid)
+        return Target(ref, Disposal.DELETE, "cluster-scoped, out of garbage collection's reach", live_uid)
+    return Target(ref, Disposal.DELETE, "no owner reference to the Application", live_uid)
 
 
 def execute_disable(
@@ -262,18 +246,18 @@ def execute_disable(
     `dryRun=All` (the API server checks permissions and admission; nothing changes, no wait)."""
     result = DisableResult(plan)
     app = plan.application
-    explicit = plan.of(DELETE)
+    explicit = plan.of(Disposal.DELETE)
     verb = "deleted" if not dry_run else "would delete (server dry run)"
     try:
         if _delete(cluster, app, dry_run):
-            report(f"{verb} Application {app.namespace}/{app.name}")
+            report(f"{verb} {app.located()}")
         else:
-            report(f"Application {app.namespace}/{app.name} was already gone")
+            report(f"{app.located()} was already gone")
         result.deleted.append(app)
         for target in explicit:
             # Re-read first: an object re-created under the same name since the plan is not ours.
             if _live(cluster, target.ref, target.uid) is not None and _delete(cluster, target.ref, dry_run):
-                report(f"{verb} {_where(target.ref)}")
+                report(f"{verb} {target.ref.located()}")
             result.deleted.append(target.ref)
         if wait and not dry_run:
             _wait_gone(cluster, plan, timeout, report, progress)
@@ -313,16 +297,14 @@ def disable(
 
 def _delete(cluster: Cluster, ref: ObjectRef, dry_run: bool = False) -> bool:
     try:
-        return cluster.delete(
-            ref.api_version, ref.kind, ref.name, ref.namespace, propagation="Background", dry_run=dry_run
-        )
+        return cluster.delete_object(ref, propagation="Background", dry_run=dry_run)
     except NotFound:  # the kind itself is gone (its CRD was removed)
         return False
 
 
 def _live(cluster: Cluster, ref: ObjectRef, uid: str) -> dict[str, Any] | None:
     try:
-        obj = cluster.get(ref.api_version, ref.kind, ref.name, ref.namespace)
+        obj = cluster.get_object(ref)
     except NotFound:
         return None
     if obj is None or (uid and obj.get("metadata", {}).get("uid") != uid):
@@ -336,7 +318,7 @@ def _wait_gone(
     began = time.monotonic()
     deadline = began + timeout
     pending: list[tuple[ObjectRef, str]] = [(plan.application, plan.uid)]
-    pending += [(t.ref, t.uid) for t in plan.targets if t.action in (COLLECT, DELETE)]
+    pending += [(t.ref, t.uid) for t in plan.targets if t.action in (Disposal.COLLECT, Disposal.DELETE)]
     interval = POLL_FIRST
     last: dict[ObjectRef, dict[str, Any]] = {}
     while True:
@@ -372,16 +354,12 @@ def _sleep(seconds: float) -> None:
 
 
 def _stuck(ref: ObjectRef, obj: dict[str, Any] | None) -> str:
-    text = _where(ref)
+    text = ref.located()
     meta = (obj or {}).get("metadata", {})
     finalizers = meta.get("finalizers") or []
     if finalizers:
         text += f" (finalizers: {', '.join(finalizers)})"
     return text
-
-
-def _where(ref: ObjectRef) -> str:
-    return f"{ref.kind} {ref.namespace}/{ref.name}" if ref.namespace else f"{ref.kind} {ref.name}"
 
 
 def _check_hint(plan: DisablePlan) -> str:
@@ -395,12 +373,12 @@ def _check_hint(plan: DisablePlan) -> str:
 def _interrupted(plan: DisablePlan, result: DisableResult) -> str:
     if not result.deleted:
         return f"interrupted: nothing was deleted, addon {plan.addon} is still enabled"
-    done = ", ".join(_where(r) for r in result.deleted)
+    done = ", ".join(r.located() for r in result.deleted)
     text = f"interrupted while disabling addon {plan.addon}: deleted {done}"
-    not_sent = [t.ref for t in plan.of(DELETE) if t.ref not in result.deleted]
+    not_sent = [t.ref for t in plan.of(Disposal.DELETE) if t.ref not in result.deleted]
     if not_sent:
-        text += f"; not deleted: {', '.join(_where(r) for r in not_sent)}"
-    collected = plan.of(COLLECT)
+        text += f"; not deleted: {', '.join(r.located() for r in not_sent)}"
+    collected = plan.of(Disposal.COLLECT)
     if collected:
         text += (
             f"; garbage collection goes on removing {plural(len(collected), 'owned object')} in the cluster"
@@ -409,16 +387,13 @@ def _interrupted(plan: DisablePlan, result: DisableResult) -> str:
 
 
 __all__ = [
-    "COLLECT",
-    "DELETE",
-    "GONE",
-    "KEEP",
     "AddonInUse",
     "AddonNotEnabled",
     "DisableInterrupted",
     "DisablePlan",
     "DisableResult",
     "DisableTimeout",
+    "Disposal",
     "Target",
     "addon_users",
     "disable",

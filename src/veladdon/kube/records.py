@@ -6,10 +6,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from veladdon.errors import VeladdonError
+from veladdon.jsonable import Jsonable, json_field
 from veladdon.kube.cluster import Cluster
 from veladdon.wire import (
     APP_API_VERSION,
@@ -23,34 +24,54 @@ from veladdon.wire import (
 
 
 @dataclass(frozen=True)
-class ObjectRef:
-    """One object veladdon applied for an addon. `adopted`: it existed before (a Namespace, say)
-    and is left in place when the addon is disabled."""
+class ObjectRef(Jsonable):
+    """The identity of one Kubernetes object: API group and version (`api_version`, as the object
+    spells it), kind, namespace (None: cluster-scoped, or the default namespace of wherever it is
+    applied) and name. Two refs are equal when these are, so refs are the keys of every map and set
+    in veladdon.kube; `Kind/name` is only how a ref is shown (`str(ref)`, kubectl's words).
+
+    `adopted` is not part of the identity: an object veladdon applied for an addon that existed before
+    (a Namespace, say), left in place when the addon is disabled."""
 
     api_version: str
     kind: str
     name: str
-    namespace: str | None = None
-    adopted: bool = False
+    namespace: str | None = field(default=None, metadata=json_field(omitempty=True))
+    adopted: bool = field(default=False, compare=False, metadata=json_field(omitempty=True))
+
+    def __post_init__(self) -> None:
+        if not self.namespace:  # "" and None are the same: no namespace
+            object.__setattr__(self, "namespace", None)
 
     @classmethod
     def of(cls, obj: dict[str, Any], *, adopted: bool = False) -> ObjectRef:
         meta = obj.get("metadata", {})
         return cls(obj["apiVersion"], obj["kind"], meta.get("name", ""), meta.get("namespace"), adopted)
 
-    def key(self) -> tuple[str, str, str, str]:
-        return (self.api_version, self.kind, self.namespace or "", self.name)
+    @property
+    def group(self) -> str:
+        """The API group (`apps`; "" for the core group of `v1`)."""
+        return self.api_version.rpartition("/")[0]
 
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"apiVersion": self.api_version, "kind": self.kind, "name": self.name}
-        if self.namespace:
-            data["namespace"] = self.namespace
-        if self.adopted:
-            data["adopted"] = True
-        return data
+    @property
+    def version(self) -> str:
+        return self.api_version.rpartition("/")[2]
+
+    def key(self) -> tuple[str, str, str, str]:
+        """`(api_version, kind, namespace, name)`: the order refs are sorted and recorded in."""
+        return (self.api_version, self.kind, self.namespace or "", self.name)
 
     def __str__(self) -> str:
         return f"{self.kind}/{self.name}"
+
+    def located(self) -> str:
+        """`Kind namespace/name` (`Kind name` when cluster-scoped), as disable's messages say it."""
+        return f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
+
+    def path(self) -> str:
+        """`Kind/namespace/name` (`Kind/name` when cluster-scoped), as diff's file names say it."""
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind}/{where}{self.name}"
 
 
 def app_name(addon: str) -> str:

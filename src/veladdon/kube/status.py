@@ -1,5 +1,6 @@
 """`list` and `status`: what the cluster says about enabled addons (upstream §8), as dataclasses whose
-`to_json()` is the documented `-o json|yaml` shape (docs/list-status.md). The CLI only prints them.
+`to_json()` (veladdon.jsonable) is the documented `-o json|yaml` shape (docs/list-status.md). The CLI
+only prints them.
 
 Differences from upstream, on purpose: `list` shows the real phase of every addon (upstream prints
 `enabled` for locally installed ones whatever their state), and `status` of a suspended addon still
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from veladdon.jsonable import Jsonable, json_field
 from veladdon.kube.cluster import Cluster
 from veladdon.kube.records import definitions_of, phase, require_app, stored_args
 from veladdon.render.notes import MASK
@@ -20,7 +22,7 @@ LOCAL_CLUSTER = "local"
 
 
 @dataclass(frozen=True)
-class AddonSummary:
+class AddonSummary(Jsonable):
     """One row of `veladdon list`."""
 
     name: str
@@ -31,29 +33,15 @@ class AddonSummary:
     namespace: str
     definitions: dict[str, list[str]] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "registry": self.registry,
-            "phase": self.phase,
-            "application": self.application,
-            "namespace": self.namespace,
-            "definitions": {k: list(v) for k, v in sorted(self.definitions.items())},
-        }
-
 
 @dataclass(frozen=True)
-class AddonList:
+class AddonList(Jsonable):
     namespace: str  # where veladdon looked: the system namespace
     addons: list[AddonSummary]
 
-    def to_json(self) -> dict[str, Any]:
-        return {"namespace": self.namespace, "addons": [a.to_json() for a in self.addons]}
-
 
 @dataclass(frozen=True)
-class ComponentHealth:
+class ComponentHealth(Jsonable):
     """One entry of the Application's `status.services`."""
 
     name: str
@@ -62,36 +50,18 @@ class ComponentHealth:
     healthy: bool
     message: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "cluster": self.cluster,
-            "namespace": self.namespace,
-            "healthy": self.healthy,
-            "message": self.message,
-        }
-
 
 @dataclass(frozen=True)
-class FailedStep:
+class FailedStep(Jsonable):
     name: str
     type: str
     phase: str
     reason: str
     message: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "type": self.type,
-            "phase": self.phase,
-            "reason": self.reason,
-            "message": self.message,
-        }
-
 
 @dataclass(frozen=True)
-class WorkflowState:
+class WorkflowState(Jsonable):
     """`status.workflow` reduced to what tells a user why an addon is not enabled yet."""
 
     status: str  # executing | suspending | succeeded | failed | terminated | …, as KubeVela reports it
@@ -101,28 +71,19 @@ class WorkflowState:
     message: str
     failed_step: FailedStep | None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "suspended": self.suspended,
-            "terminated": self.terminated,
-            "finished": self.finished,
-            "message": self.message,
-            "failedStep": self.failed_step.to_json() if self.failed_step else None,
-        }
-
 
 @dataclass(frozen=True)
-class AddonStatus:
+class AddonStatus(Jsonable):
     """`veladdon status NAME`. `parameters` are masked unless asked for (`parameters_masked`)."""
 
     name: str
     phase: str
     version: str
     registry: str
-    application: str
-    namespace: str
-    application_status: str  # the Application's own `status.status` (running, runningWorkflow, …)
+    application: str = field(metadata=json_field("application.name"))
+    namespace: str = field(metadata=json_field("application.namespace"))
+    # The Application's own `status.status` (running, runningWorkflow, …).
+    application_status: str = field(metadata=json_field("application.status"))
     clusters: list[str]
     parameters: dict[str, Any]
     parameters_masked: bool
@@ -130,26 +91,6 @@ class AddonStatus:
     workflow: WorkflowState | None
     definitions: dict[str, list[str]]
     notes: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "phase": self.phase,
-            "version": self.version,
-            "registry": self.registry,
-            "application": {
-                "name": self.application,
-                "namespace": self.namespace,
-                "status": self.application_status,
-            },
-            "clusters": list(self.clusters),
-            "parameters": self.parameters,
-            "parametersMasked": self.parameters_masked,
-            "components": [c.to_json() for c in self.components],
-            "workflow": self.workflow.to_json() if self.workflow else None,
-            "definitions": {k: list(v) for k, v in sorted(self.definitions.items())},
-            "notes": self.notes,
-        }
 
 
 def list_addons(cluster: Cluster, namespace: str) -> AddonList:

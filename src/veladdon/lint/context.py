@@ -17,6 +17,7 @@ from veladdon.addon.model import Addon, SourceFile
 from veladdon.cue.evaluator import Evaluator
 from veladdon.cue.source import CueSyntaxError, ParsedSource, read_header, unused_imports
 from veladdon.errors import InputError
+from veladdon.jsonable import Jsonable
 from veladdon.render.app import RenderOptions, RenderResult, render_application
 
 
@@ -34,7 +35,7 @@ class LintOptions:
 
 
 @dataclass(frozen=True)
-class RawFinding:
+class RawFinding(Jsonable):
     """A finding before display: `file` relative to the addon folder ("" for the folder itself)."""
 
     rule: str
@@ -42,15 +43,6 @@ class RawFinding:
     file: str = ""
     line: int | None = None
     col: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-            "col": self.col,
-        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RawFinding:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from veladdon.addon.loader import load_addon
+from veladdon.addon.loader import addon_folder, load_addon
 from veladdon.cue.evaluator import Evaluator
 from veladdon.errors import EvaluatorError, InputError
 from veladdon.lint.cache import LintCache, evaluator_key
@@ -64,12 +64,7 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
     found: set[Path] = set()
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
-            raise InputError(f"{raw} does not exist", hint="give an addon folder or a folder of addons")
-        if path.is_file():
-            if path.name != "metadata.yaml":
-                raise InputError(f"{raw} is a file", hint="give the addon's folder, not a file inside it")
-            path = path.parent
+        path = path.parent if path.is_file() and path.name == "metadata.yaml" else addon_folder(raw)
         path = path.resolve()
         before = len(found)
         _walk_for_addons(path, found)

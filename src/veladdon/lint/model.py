@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from veladdon.jsonable import Jsonable, json_field
+
 
 class Severity(StrEnum):
     """Ordered by weight: `error` fails a run, `warning` fails it with `--strict`, `info` never does."""
@@ -36,7 +38,7 @@ class Rule:
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(Jsonable):
     """One problem. `file` is shown as given to users (relative to the working directory when under it)."""
 
     file: str
@@ -45,7 +47,9 @@ class Finding:
     rule: str
     message: str
     severity: Severity = field(compare=False)
-    addon: str = field(default="", compare=False)  # the addon folder, as shown
+    addon: str = field(
+        default="", compare=False, metadata=json_field(skip=True)
+    )  # the addon folder, as shown
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line or 0, self.col or 0, self.rule, self.message)
@@ -58,16 +62,6 @@ class Finding:
                 loc += f":{self.col}"
         return loc
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "rule": self.rule,
-            "severity": self.severity.value,
-            "file": self.file,
-            "line": self.line,
-            "col": self.col,
-            "message": self.message,
-        }
-
 
 @dataclass(frozen=True)
 class AddonResult:
@@ -79,14 +73,11 @@ class AddonResult:
 
 
 @dataclass(frozen=True)
-class Summary:
+class Summary(Jsonable):
     addons: int
     errors: int
     warnings: int
     infos: int
-
-    def to_json(self) -> dict[str, int]:
-        return {"addons": self.addons, "errors": self.errors, "warnings": self.warnings, "infos": self.infos}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ Where: `$VELADDON_CACHE_DIR/registries`, else `$XDG_CACHE_HOME/veladdon/registri
   re-pointed); its mtime is when it was fetched;
 * `packages/<key>.tgz` — an archive, keyed by the index's sha256 digest (content-addressed, so it is
   never stale) or, for an index without digests, by the download URL;
-* `addons/<key>/<name>/` — that archive unpacked, which is the folder `resolve` hands out.
+* `addons/<key>/<name>/` — that archive unpacked, which is the folder `resolve` hands out (whole
+  once it holds `.complete`).
 
 Writes are atomic (a temporary name, then a rename) so concurrent runs never see half a file; a cache
 that cannot be written is skipped, never fatal.
@@ -24,6 +25,10 @@ import time
 from pathlib import Path
 
 from veladdon.paths import cache_dir
+from veladdon.registry.model import RegistryError
+from veladdon.registry.package import unpack_chart
+
+COMPLETE = ".complete"  # written last into an unpacked addon folder: the folder is whole
 
 
 def default_cache_dir() -> Path:
@@ -74,6 +79,41 @@ class RegistryCache:
 
     def addon_dir(self, key: str, name: str) -> Path:
         return self.root / "addons" / key / name
+
+    def unpacked_addon(self, key: str, name: str) -> Path | None:
+        """The folder package `key` was unpacked into, when it is there and complete."""
+        folder = self.addon_dir(key, name)
+        return folder if folder.is_dir() and (folder / COMPLETE).exists() else None
+
+    def unpack_addon(self, key: str, name: str, data: bytes, *, source: str) -> Path:
+        """Unpack archive `data` (from `source`) into a fresh sibling folder then swap it in, so readers
+        never see half an addon; a cache that cannot be written unpacks into a private temporary
+        folder, which still serves this run."""
+        folder = self.addon_dir(key, name)
+        try:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+        except OSError:
+            staging = Path(tempfile.mkdtemp(prefix="veladdon-addon-"))
+            target = staging / folder.name
+            target.mkdir()
+            unpack_chart(data, target, source=source)
+            return target
+        try:
+            unpack_chart(data, staging, source=source)
+            (staging / COMPLETE).write_text("", encoding="utf-8")
+            if folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+            staging.replace(folder)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            if (folder / COMPLETE).exists():  # another run won the race
+                return folder
+            raise RegistryError(f"cannot unpack {source} into {folder}: {exc.strerror}") from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return folder
 
     def clear(self) -> Path:
         shutil.rmtree(self.root, ignore_errors=True)

@@ -14,7 +14,8 @@ from veladdon.addon.loader import parse_metadata
 from veladdon.addon.model import Metadata, SourceFile
 from veladdon.errors import InputError
 from veladdon.registry.cache import RegistryCache
-from veladdon.registry.helm import DEFAULT_TIMEOUT, IndexedRegistry, unmet_requirement
+from veladdon.registry.helm import IndexedRegistry
+from veladdon.registry.http import DEFAULT_TIMEOUT
 from veladdon.registry.model import (
     AddonNotFoundError,
     AvailableAddon,
@@ -26,6 +27,7 @@ from veladdon.registry.model import (
     ResolvedAddon,
     VersionUnavailableError,
 )
+from veladdon.registry.version_choice import unmet_requirement
 
 
 class FolderRegistry:

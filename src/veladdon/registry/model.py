@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from veladdon.addon.model import SystemRequirements
 from veladdon.errors import InputError, VeladdonError
+from veladdon.jsonable import Jsonable, json_field
 
 SOURCE_KINDS = ("helm", "local", "git", "gitee", "gitlab", "oss")
 UNSUPPORTED_KINDS = frozenset({"git", "gitee", "gitlab", "oss"})
@@ -44,34 +45,34 @@ class VersionUnavailableError(VeladdonError):
 
 
 @dataclass(frozen=True)
-class HelmSource:
+class HelmSource(Jsonable):
     url: str
-    insecure_skip_tls: bool = False
-    username: str = ""
-    password: str = ""
-    ca_file: str = ""  # veladdon extension (`caFile`)
+    insecure_skip_tls: bool = field(default=False, metadata=json_field("insecureSkipTLS", omitempty=True))
+    username: str = field(default="", metadata=json_field(omitempty=True))
+    password: str = field(default="", metadata=json_field(omitempty=True))
+    ca_file: str = field(default="", metadata=json_field(omitempty=True))  # veladdon extension (`caFile`)
 
 
 @dataclass(frozen=True)
-class GitSource:
-    """`git` and `gitee` share this shape; `gitlab` adds `repo`."""
+class GitSource(Jsonable):
+    """`git` and `gitee` share this shape; `gitlab` adds `repo` (written by RegistrySpec)."""
 
     url: str
-    path: str = ""
-    token: str = ""
-    token_secret_ref: str = ""
-    repo: str = ""
+    path: str = field(default="", metadata=json_field(omitempty=True))
+    token: str = field(default="", metadata=json_field(omitempty=True))
+    token_secret_ref: str = field(default="", metadata=json_field(omitempty=True))
+    repo: str = field(default="", metadata=json_field(skip=True))
 
 
 @dataclass(frozen=True)
-class OssSource:
-    end_point: str
+class OssSource(Jsonable):
+    end_point: str = field(metadata=json_field("end_point"))
     bucket: str = ""
     path: str = ""
 
 
 @dataclass(frozen=True)
-class LocalSource:
+class LocalSource(Jsonable):
     path: str
 
 
@@ -161,32 +162,11 @@ class RegistrySpec:
         return cls(reg_name, kind, source)
 
     def to_json(self) -> dict[str, Any]:
-        """Upstream's JSON (Go field names, omitempty) — `oss` keys are always written, as upstream."""
-        src = self.source
-        body: dict[str, Any]
-        if isinstance(src, HelmSource):
-            body = {"url": src.url}
-            if src.insecure_skip_tls:
-                body["insecureSkipTLS"] = True
-            if src.username:
-                body["username"] = src.username
-            if src.password:
-                body["password"] = src.password
-            if src.ca_file:
-                body["caFile"] = src.ca_file
-        elif isinstance(src, LocalSource):
-            body = {"path": src.path}
-        elif isinstance(src, OssSource):
-            body = {"end_point": src.end_point, "bucket": src.bucket, "path": src.path}
-        else:
-            body = {"url": src.url}
-            if self.kind == "gitlab":
-                body["repo"] = src.repo
-            for key, value in (("path", src.path), ("token", src.token)):
-                if value:
-                    body[key] = value
-            if src.token_secret_ref:
-                body["tokenSecretRef"] = src.token_secret_ref
+        """Upstream's JSON (Go field names, omitempty: the sources' own `to_json`), under a key named
+        after the kind; `oss` keys are always written, and `repo` only for gitlab, as upstream."""
+        body = self.source.to_json()
+        if isinstance(self.source, GitSource) and self.kind == "gitlab":
+            body["repo"] = self.source.repo
         return {"name": self.name, self.kind: body}
 
 

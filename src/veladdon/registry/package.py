@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from veladdon.addon.loader import addon_folder
 from veladdon.addon.model import Metadata
 from veladdon.addon.yamlutil import dump_yaml
 from veladdon.errors import InputError
@@ -245,12 +246,7 @@ def check_addon_dir(
     parameters. Raises InputError when `path` is not a folder (there is nothing to report on)."""
     from veladdon.lint.engine import display_path, lint_paths
 
-    root = Path(path)
-    if not root.exists():
-        raise InputError(f"{path} does not exist", hint="give the addon's folder")
-    if not root.is_dir():
-        raise InputError(f'"{path}" is not a directory', hint="give the addon's folder, not a file")
-    root = root.resolve()
+    root = addon_folder(path).resolve()
     cwd = (cwd or Path.cwd()).resolve()
     shown = display_path(root, cwd)
     extra: list[Finding] = []

@@ -28,7 +28,8 @@ from veladdon.addon.versions import (
 )
 from veladdon.errors import InputError, VeladdonError
 from veladdon.registry.cache import RegistryCache
-from veladdon.registry.helm import DEFAULT_MAX_AGE, DEFAULT_TIMEOUT, IndexedRegistry
+from veladdon.registry.helm import DEFAULT_MAX_AGE, IndexedRegistry
+from veladdon.registry.http import DEFAULT_TIMEOUT
 from veladdon.registry.local import UnsupportedRegistry, open_local
 from veladdon.registry.model import (
     AddonNotFoundError,

@@ -336,15 +336,12 @@ def _compile_error(
         message = f"error when parsing view {view.rel}: {message}"
     message = f"render addon definitions fail: {message}"
     if source is not None and _NOT_FOUND.search(message):
-        return DefinitionRefused(
+        return exc.reworded(
             message + " (KubeVela's admission webhook compiles a definition's template with only its "
             "`context`, so `parameter` must be declared in it; a KubeVela v1.10.9 cluster denies the "
             "definition after the Application is written)",
+            error=DefinitionRefused,
             reason="undeclared-parameter",
-            path=exc.path,
-            line=exc.line,
-            col=exc.col,
             hint="declare it in the template, e.g. `parameter: #parameter`, or `parameter: {...}`",
-            details=exc.details,
         )
-    return InputError(message, path=exc.path, line=exc.line, col=exc.col, details=exc.details)
+    return exc.reworded(message)

@@ -17,13 +17,14 @@ import copy
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from veladdon.addon.model import Addon, SourceFile
 from veladdon.cue.evaluator import CueError, CueFile, Evaluator
 from veladdon.cue.source import CueSyntaxError, declares
 from veladdon.errors import InputError
+from veladdon.jsonable import Jsonable, json_field
 from veladdon.render.extras import SHORT_TAG, USAGE_TAG, fix_openapi_schema, resolve_openapi
 from veladdon.render.files import nested
 
@@ -35,7 +36,7 @@ _BLOCK = re.compile(re.escape(README_START) + r"(?P<body>.*?)" + re.escape(READM
 
 
 @dataclass(frozen=True)
-class Parameter:
+class Parameter(Jsonable):
     """One parameter. `name` is its dotted path (`image`, `resources.cpu`), the key `--set` takes.
 
     `required`: the addon cannot render unless the user gives it (no default, not optional, and not
@@ -51,35 +52,16 @@ class Parameter:
     usage: str = ""
     enum: tuple[Any, ...] | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        """The documented JSON shape (docs/params.md): every key always present."""
-        return {
-            "name": self.name,
-            "type": self.type,
-            "required": self.required,
-            "optional": self.optional,
-            "hasDefault": self.has_default,
-            "default": self.default,
-            "usage": self.usage,
-            "enum": list(self.enum) if self.enum is not None else None,
-        }
-
 
 @dataclass(frozen=True)
-class ParameterSchema:
-    """The parameters of an addon; `schema` is the OpenAPI schema upstream would store for it."""
+class ParameterSchema(Jsonable):
+    """The parameters of an addon; `schema` is the OpenAPI schema upstream would store for it. Its JSON
+    is the documented shape (docs/params.md), every key of a parameter always present."""
 
     addon: str
     file: str | None
     parameters: tuple[Parameter, ...]
-    schema: Mapping[str, Any]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "addon": self.addon,
-            "file": self.file,
-            "parameters": [p.to_json() for p in self.parameters],
-        }
+    schema: Mapping[str, Any] = field(metadata=json_field(skip=True))
 
 
 def read_parameters(addon: Addon, evaluator: Evaluator) -> ParameterSchema:
@@ -135,13 +117,11 @@ def parameter_openapi(source: SourceFile, evaluator: Evaluator) -> dict[str, Any
         # CUE often leads with a summary without a position ("2 errors in empty disjunction"): lead
         # with the first error that points into the user's file, then every other one.
         first = next((d for d in exc.diagnostics if d.primary is not None and not d.primary.generated), None)
-        pos = first.primary if first is not None else None
-        raise InputError(
+        raise exc.reworded(
             f"parameter schema does not compile: {first.message if first else exc.message}",
-            path=pos.file if pos else exc.path or str(source.path),
-            line=pos.line if pos else exc.line,
-            col=pos.col if pos else exc.col,
+            lead=first,
             details=[d.detail() for d in exc.diagnostics if d is not first],
+            default_path=str(source.path),
         ) from exc
     return resolve_openapi(document, _SCHEMA)
 
