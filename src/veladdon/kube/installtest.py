@@ -42,6 +42,7 @@ from veladdon.addon.loader import load_addon
 from veladdon.addon.yamlutil import YamlError, load_yaml_all
 from veladdon.cue.evaluator import Evaluator
 from veladdon.errors import ExitCode, InputError, Interrupted, VeladdonError
+from veladdon.jsonable import Jsonable, json_field
 from veladdon.kube.cluster import ApiError, Cluster, NotFound
 from veladdon.kube.diff import Change, diff_addon
 from veladdon.kube.disable import disable
@@ -63,6 +64,7 @@ from veladdon.wording import plural
 
 # The label KubeVela's controller puts on every object it dispatches for an Application.
 APP_LABEL = "app.oam.dev/name"
+APP_NAMESPACE_LABEL = "app.oam.dev/namespace"
 POLL = 1.0
 # An object as the cluster knows it: apiVersion, kind, name, namespace (None: cluster-scoped).
 Key = tuple[str, str, str, str | None]
@@ -88,31 +90,24 @@ class Verdict(StrEnum):
 
 
 @dataclass
-class StepResult:
+class StepResult(Jsonable):
     """One step of one addon. `message`: why it failed or was skipped, or what a pass checked;
-    `details`: one line per object or problem."""
+    `details`: one line per object or problem; `seconds` to the millisecond."""
 
-    step: Step
-    verdict: Verdict = Verdict.PASSED
+    step: Step = field(metadata=json_field("name"))
+    verdict: Verdict = field(default=Verdict.PASSED, metadata=json_field("outcome"))
     seconds: float = 0.0
     message: str = ""
     details: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.step.value,
-            "outcome": self.verdict.value,
-            "seconds": round(self.seconds, 3),
-            "message": self.message,
-            "details": list(self.details),
-        }
-
 
 @dataclass
-class AddonResult:
+class AddonResult(Jsonable):
+    """One addon's steps; its JSON adds `passed` and `seconds`, which it computes from them."""
+
     addon: str
     path: str
-    started: datetime
+    started: datetime = field(metadata=json_field(skip=True))
     steps: list[StepResult] = field(default_factory=list)
 
     @property
@@ -124,13 +119,7 @@ class AddonResult:
         return sum(s.seconds for s in self.steps)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "addon": self.addon,
-            "path": self.path,
-            "passed": self.passed,
-            "seconds": round(self.seconds, 3),
-            "steps": [s.to_json() for s in self.steps],
-        }
+        return {**super().to_json(), "passed": self.passed, "seconds": round(self.seconds, 3)}
 
 
 @dataclass
@@ -257,6 +246,7 @@ class _AddonRun:
         self.touched = False  # this run applied the addon (so it disables it)
         self.dependencies: list[str] = []  # enabled by this run, in the order they were
         self.policies: list[dict[str, Any]] = []  # the Application's, as it was before disable
+        self.kept_on_purpose: list[Key] = []  # what KubeVela's garbage collection skips (skipGC)
 
     # --- driving ---------------------------------------------------------------------------------
 
@@ -288,7 +278,7 @@ class _AddonRun:
             body(result)
         except StepFailed as exc:
             result.verdict, result.message = Verdict.FAILED, exc.message
-            result.details.extend(exc.lines)
+            result.details[:0] = exc.lines  # why first, then what the step had done
         except _Skip as exc:
             result.verdict, result.message = Verdict.SKIPPED, str(exc)
         except VeladdonError as exc:
@@ -296,7 +286,7 @@ class _AddonRun:
                 raise KeyboardInterrupt from None
             result.verdict, result.message = Verdict.FAILED, exc.one_line()
             result.details.extend(str(d) for d in exc.details)
-        result.seconds = time.monotonic() - began
+        result.seconds = round(time.monotonic() - began, 3)
         self.result.steps.append(result)
         self.events.finished(self.name, result)
         return result.verdict is not Verdict.FAILED
@@ -402,7 +392,7 @@ class _AddonRun:
         result = next(s for s in self.result.steps if s.step is Step.DRY_RUN)
         began = time.monotonic()
         failures = [p for obj in self.deferred if (p := self.dry_run_one(obj))]
-        result.seconds += time.monotonic() - began
+        result.seconds = round(result.seconds + time.monotonic() - began, 3)
         if failures:
             result.verdict = Verdict.FAILED
             result.message = _first(failures, "after enable, the API server refused")
@@ -438,7 +428,7 @@ class _AddonRun:
         assert self.rendered is not None and self.report is not None
         app = self.live_app()
         uid = app["metadata"]["uid"]
-        recorded = {self.located(r).key() for r in recorded_objects(app)}
+        recorded = {self.namespaced_ref(r).key() for r in recorded_objects(app)}
         problems = []
         if (app["metadata"].get("labels") or {}).get(LABEL_NAME) != self.name:
             problems.append(
@@ -459,7 +449,7 @@ class _AddonRun:
                     f"{_describe(live)}: not owned by Application {self.ns}/{self.report.app_name} "
                     "(no owner reference, not in veladdon's record)"
                 )
-        applied = _applied_resources(app)
+        applied = managed_resources(self.cluster, app)
         dispatched = dispatched_objects(self.rendered.application)
         for obj in dispatched:
             live = self.live(obj)
@@ -470,7 +460,7 @@ class _AddonRun:
             if (live["metadata"].get("labels") or {}).get(APP_LABEL) != self.report.app_name:
                 problems.append(f"{_describe(live)}: no label {APP_LABEL}={self.report.app_name}")
             if _identity(live) not in applied:
-                problems.append(f"{_describe(live)}: not in the Application's status.appliedResources")
+                problems.append(f"{_describe(live)}: not in the Application's ResourceTrackers")
         if problems:
             raise StepFailed(_first(problems, "not the addon's"), problems)
         result.message = (
@@ -485,7 +475,7 @@ class _AddonRun:
             raise StepFailed(f"Application {self.ns}/{self.report.app_name} is gone")
         return app
 
-    def located(self, ref: ObjectRef) -> ObjectRef:
+    def namespaced_ref(self, ref: ObjectRef) -> ObjectRef:
         """`ref` with the namespace enable gave it (namespaced objects default to the system namespace)."""
         if ref.namespace:
             return ref
@@ -517,7 +507,8 @@ class _AddonRun:
                 failures.append(f"{example}: {exc.one_line()}")
         if failures:
             raise StepFailed(_first(failures, "an example failed"), failures)
-        result.message = f"{plural(len(self.options.examples), 'example')} ran and were deleted"
+        count = len(self.options.examples)
+        result.message = f"{plural(count, 'example')} ran and {'was' if count == 1 else 'were'} deleted"
 
     def example(self, file: Path, result: StepResult) -> None:
         namespace = f"veladdon-test-{secrets.token_hex(3)}"
@@ -619,6 +610,12 @@ class _AddonRun:
             except VeladdonError as exc:
                 problems.append(exc.one_line())
         problems += self.survivors(owned)
+        # What KubeVela marked to outlive the Application (skipGC) is not waited for: it stays by design.
+        problems += [
+            f"{_describe(live)} survived: {_holds(live, self.policies)}"
+            for key in self.kept_on_purpose
+            if (live := self._get(key)) is not None
+        ]
         for dep in reversed(self.dependencies):
             try:
                 disable(self.cluster, dep, self.ns, force=True, wait=True, timeout=self.options.timeout)
@@ -638,10 +635,12 @@ class _AddonRun:
             return []
         meta = app["metadata"]
         owned: list[Key] = [(APP_API_VERSION, "Application", meta["name"], self.ns)]
-        for ref in map(self.located, recorded_objects(app)):
+        for ref in map(self.namespaced_ref, recorded_objects(app)):
             if not ref.adopted:
                 owned.append((ref.api_version, ref.kind, ref.name, ref.namespace))
-        owned += sorted(_applied_resources(app), key=_sortable)
+        managed = managed_resources(self.cluster, app)
+        owned += sorted((k for k, skip in managed.items() if not skip), key=_sortable)
+        self.kept_on_purpose = sorted((k for k, skip in managed.items() if skip), key=_sortable)
         return list(dict.fromkeys(owned))
 
     def survivors(self, owned: list[Key]) -> list[str]:
@@ -725,6 +724,31 @@ def _needs_brought(
     return bool(namespace in namespaces and cluster.get("v1", "Namespace", namespace) is None)
 
 
+def managed_resources(cluster: Cluster, app: dict[str, Any]) -> dict[Key, bool]:
+    """What KubeVela applied for `app` in this cluster, and whether its garbage collection skips it: the
+    `managedResources` of the Application's ResourceTrackers (KubeVela's own record of what an Application
+    owns, which its garbage collection works from; `status.appliedResources` leaves out what it skips)."""
+    meta = app["metadata"]
+    selector = f"{APP_LABEL}={meta['name']},{APP_NAMESPACE_LABEL}={meta.get('namespace', '')}"
+    out: dict[Key, bool] = {key: False for key in _applied_resources(app)}
+    with contextlib.suppress(NotFound):
+        for tracker in cluster.list(APP_API_VERSION, "ResourceTracker", label_selector=selector):
+            for item in (tracker.get("spec") or {}).get("managedResources") or []:
+                if (
+                    isinstance(item, dict)
+                    and item.get("cluster") in (None, "", "local")
+                    and not item.get("deleted")
+                ):
+                    key = (
+                        str(item.get("apiVersion")),
+                        str(item.get("kind")),
+                        str(item.get("name")),
+                        item.get("namespace") or None,
+                    )
+                    out[key] = out.get(key, False) or bool(item.get("skipGC"))
+    return out
+
+
 def _applied_resources(app: dict[str, Any]) -> set[Key]:
     """KubeVela's `status.appliedResources` in this cluster, as (apiVersion, kind, name, namespace)."""
     out = set()
@@ -798,7 +822,7 @@ def not_running(cluster: Cluster, app: dict[str, Any]) -> list[str]:
         for s in status.get("services") or []
         if isinstance(s, dict) and not s.get("healthy", True)
     ]
-    for api_version, kind, name, namespace in sorted(_applied_resources(app), key=_sortable):
+    for api_version, kind, name, namespace in sorted(managed_resources(cluster, app), key=_sortable):
         if (api_version, kind) != ("apps/v1", "Deployment"):
             continue
         deployment = cluster.get(api_version, kind, name, namespace)
