@@ -2,7 +2,7 @@
 
 Nothing here evaluates CUE (see :mod:`veladdon.cue.lexer` for how declarations are delimited). This
 module is the public entry point: it also re-exports the definition-file API of
-:mod:`veladdon.cue.definition_file` (``split_definition``, ``status_structs_to_strings``...).
+:mod:`veladdon.cue.definition_file` (``split_definition``, ``status_structs``...).
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from veladdon.cue.definition_file import (
     DefinitionError,
     DefinitionSource,
-    format_struct_like_cue,
+    StatusStruct,
+    fill_status,
     split_definition,
-    status_structs_to_strings,
+    status_structs,
+    status_value,
 )
 from veladdon.cue.lexer import (
     IDENT,
@@ -36,13 +38,15 @@ __all__ = [
     "ParsedSource",
     "SourceHeader",
     "Span",
+    "StatusStruct",
     "TopDecl",
     "declared_fields",
     "declares",
-    "format_struct_like_cue",
+    "fill_status",
     "read_header",
     "split_definition",
-    "status_structs_to_strings",
+    "status_structs",
+    "status_value",
     "top_level_fields",
     "unquote_string",
     "unused_imports",

@@ -101,7 +101,7 @@ class _NoFormat(Evaluator):
     def __init__(self, inner: Evaluator) -> None:
         super().__init__(backend=inner.backend)
 
-    def fmt(self, texts: Sequence[str]) -> list[str]:
+    def fmt(self, texts: Sequence[str], *, simplify: bool = True) -> list[str]:
         return list(texts)
 
     def close(self) -> None:
