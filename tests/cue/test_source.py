@@ -9,8 +9,13 @@ import pytest
 from veladdon.cue.lexer import ATTRIBUTE, BOTTOM, COMMENT, IDENT, NUMBER, STRING, tokenize
 from veladdon.cue.source import (
     CueSyntaxError,
+    Span,
     declares,
+    field_position,
+    label_position,
+    parse,
     read_header,
+    string_position,
     top_level_fields,
     unquote_string,
     unused_imports,
@@ -411,3 +416,51 @@ def test_declared_fields(text: str, expected: set[str] | None) -> None:
     from veladdon.cue.source import declared_fields
 
     assert declared_fields(text, "parameter") == expected
+
+
+# -- positions -----------------------------------------------------------------------------------------
+
+POSITIONS = """// output: spec: components: not here
+package main
+x: "output"
+output: {
+\t// components: nor here
+\tspec: components: [{
+\t\tname: "a"
+\t\ttype: "k8s-objects"
+\t}, {name: "b"}]
+}
+outputs: {if true {foo: {a: 1}}}
+other: {name: "b"}
+"""
+
+
+def at(span: Span | None) -> tuple[int, int] | None:
+    return None if span is None else (span.line, span.col)
+
+
+def test_field_position_is_the_label_never_a_comment_or_a_string() -> None:
+    assert at(field_position(POSITIONS, ["output"])) == (4, 1)
+    assert at(field_position(POSITIONS, ["output", "spec", "components"])) == (6, 8)
+    assert at(field_position(POSITIONS, ["output", "spec", "components", "type"])) == (8, 3)
+    assert at(field_position(POSITIONS, ["outputs", "foo"])) == (11, 20)  # inside a comprehension
+    assert field_position(POSITIONS, ["output", "metadata"]) is None
+    assert field_position(POSITIONS, ["components"]) is None  # not a top-level field
+    assert at(label_position(POSITIONS, "components")) == (6, 8)
+    assert label_position(POSITIONS, "nowhere") is None
+
+
+def test_string_position_inside_a_field() -> None:
+    assert at(string_position(POSITIONS, "b", ["output", "spec", "components"])) == (9, 12)
+    assert at(string_position(POSITIONS, "b")) == (9, 12)
+    assert at(string_position(POSITIONS, "b", ["other"])) == (12, 15)
+    assert at(string_position(POSITIONS, "output")) == (3, 4)
+    assert string_position(POSITIONS, "k8s-objects", ["other"]) is None
+
+
+def test_each_text_is_lexed_once() -> None:
+    text = "a: 1\nb: {c: 2}\n"
+    assert parse(text) is parse(text)
+    before = parse.cache_info().hits
+    read_header(text), declares(text, "b"), top_level_fields(text), field_position(text, ["b", "c"])
+    assert parse.cache_info().hits >= before + 4

@@ -34,6 +34,7 @@ from veladdon.cue.lexer import (
     ParsedSource,
     Span,
     Token,
+    parse,
 )
 
 __all__ = [
@@ -306,7 +307,7 @@ def _validate_string_content(
     if content == "":
         return None
     try:
-        inner = ParsedSource(content)
+        inner = parse(content)
     except CueSyntaxError as exc:
         return f"invalid cue content in string literal: {exc.message}"
     elts = [d for d in inner.decls if d.kind not in ("import", "package")]
@@ -442,7 +443,7 @@ def status_structs(header_text: str) -> tuple[str, tuple[StatusStruct, ...]]:
     values) and string literals are validated too; failures raise :class:`DefinitionError` with
     upstream's message at the status field.
     """
-    ps = ParsedSource(header_text)
+    ps = parse(header_text)
     structs: dict[str, StatusStruct] = {}
     text = _apply(header_text, 0, _status_replacements(ps, 0, len(ps.tokens), structs))
     return text, tuple(structs.values())
@@ -487,7 +488,7 @@ def split_definition(text: str) -> DefinitionSource:
     ``unexpected decl found in template: <decl>``) and :class:`CueSyntaxError` for lexical errors.
     Other top-level declarations (package clause, ``let``, embeddings) are ignored, as upstream does.
     """
-    ps = ParsedSource(text)
+    ps = parse(text)
     toks = ps.tokens
     imports: list[Decl] = []
     metadata: list[Decl] = []

@@ -18,6 +18,7 @@ CUE tools do, so both agree on ASCII lines.
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "ParsedSource",
     "Span",
     "Token",
+    "parse",
     "tokenize",
     "unquote_string",
 ]
@@ -510,6 +512,15 @@ class ParsedSource:
         while value_last > k + 1 and toks[value_last - 1].kind == ATTRIBUTE:
             value_last -= 1
         return Decl("field", first, last, label, kind, label_first, label_last, constraint, k + 1, value_last)
+
+
+@functools.lru_cache(maxsize=1024)
+def parse(text: str) -> ParsedSource:
+    """The :class:`ParsedSource` of ``text``, lexed once per process for each distinct text: every
+    reader of the same file (render, lint, package; the header, the declarations, the imports) shares
+    it. Treat it as read-only. Raises :class:`CueSyntaxError` (not remembered: a file that does not scan
+    is reported once and read no further)."""
+    return ParsedSource(text)
 
 
 def _match_brackets(tokens: list[Token]) -> list[int]:

@@ -23,10 +23,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from veladdon.addon.model import Addon, SourceFile
-from veladdon.cue.definition_file import DefinitionError, DefinitionSource, fill_status, split_definition
 from veladdon.cue.evaluator import CueError, CueFile, Evaluator
-from veladdon.cue.lexer import CueSyntaxError
-from veladdon.cue.source import Import, read_header, top_level_fields, unused_imports, with_package
+from veladdon.cue.source import (
+    CueSyntaxError,
+    DefinitionError,
+    DefinitionSource,
+    Import,
+    fill_status,
+    read_header,
+    split_definition,
+    top_level_fields,
+    unused_imports,
+    with_package,
+)
 from veladdon.errors import InputError
 from veladdon.render.extras import check_cue_view, cue_view_object
 from veladdon.render.files import (

@@ -12,8 +12,7 @@ from typing import Any
 from veladdon.addon.model import Addon, SourceFile
 from veladdon.addon.yamlutil import dump_yaml
 from veladdon.cue.evaluator import CueError, CueFile, Evaluator
-from veladdon.cue.lexer import ParsedSource
-from veladdon.cue.source import CueSyntaxError, declares
+from veladdon.cue.source import CueSyntaxError, declares, parse
 from veladdon.errors import InputError
 from veladdon.render.files import (
     blank,
@@ -202,7 +201,7 @@ def parameter_only(text: str) -> str:
     """`text` with everything but `metadata`, `template.parameter`, definitions and hidden fields
     blanked out (newlines kept, so positions stay the user's): what the schema is generated from."""
     try:
-        ps = ParsedSource(text)
+        ps = parse(text)
     except CueSyntaxError:
         return text
     chars = list(text)

@@ -6,8 +6,7 @@ from typing import Any
 
 from veladdon.addon.model import SourceFile
 from veladdon.addon.yamlutil import YamlError, load_yaml
-from veladdon.cue.lexer import CueSyntaxError
-from veladdon.cue.source import read_header, top_level_fields, unused_imports, with_package
+from veladdon.cue.source import CueSyntaxError, read_header, top_level_fields, unused_imports, with_package
 from veladdon.errors import InputError
 
 
