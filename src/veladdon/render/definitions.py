@@ -37,7 +37,6 @@ from veladdon.cue.source import (
     with_package,
 )
 from veladdon.errors import InputError
-from veladdon.render.extras import check_cue_view, cue_view_object
 from veladdon.render.files import (
     blank,
     drop_unused_imports,
@@ -46,6 +45,7 @@ from veladdon.render.files import (
     parse_applied_object,
     syntax_error,
 )
+from veladdon.render.views import check_cue_view, cue_view_object
 from veladdon.wire import ALIAS_KEY, DEFINITION_API_VERSION, DESCRIPTION_KEY, USER_PREFIX
 
 KIND_BY_TYPE = {

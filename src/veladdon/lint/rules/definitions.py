@@ -15,8 +15,8 @@ from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
 from veladdon.lint.positions import locate
 from veladdon.lint.ruleset import check, define
+from veladdon.render.config_templates import render_config_templates
 from veladdon.render.definitions import DefinitionRefused, RenderedDefinitions, render_definitions
-from veladdon.render.extras import render_config_templates
 from veladdon.wire import DEFINITION_ANNOTATIONS
 
 DF01 = define(
