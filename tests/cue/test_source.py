@@ -11,7 +11,10 @@ from veladdon.cue.source import (
     CueSyntaxError,
     Span,
     declares,
+    field_info,
+    field_info_at,
     field_position,
+    fields_named,
     label_position,
     parse,
     read_header,
@@ -464,3 +467,37 @@ def test_each_text_is_lexed_once() -> None:
     before = parse.cache_info().hits
     read_header(text), declares(text, "b"), top_level_fields(text), field_position(text, ["b", "c"])
     assert parse.cache_info().hits >= before + 4
+
+
+PARAMETERS = """package main
+// A note
+// +usage=The image
+//  to run
+parameter: {
+\t// +usage=Replicas +short=r
+\treplicas: *1 | int // trailing
+\timage?: string @tag(x)
+
+\t// after a blank line
+\tx: int
+\tres: {
+\t\tcpu: string
+\t}
+}
+"""
+
+
+def test_field_info_reads_the_value_and_the_doc_comment() -> None:
+    info = field_info(PARAMETERS, ["parameter", "replicas"])
+    assert info is not None
+    assert (info.label, info.value, info.doc) == ("replicas", "*1 | int", "+usage=Replicas +short=r")
+    info = field_info(PARAMETERS, ["parameter", "image"])
+    assert info is not None and (info.value, info.doc) == ("string", "")  # attributes are not the value
+    info = field_info(PARAMETERS, ["parameter"])
+    assert info is not None and info.doc == "A note\n+usage=The image\n to run"
+    info = field_info(PARAMETERS, ["parameter", "res"])
+    assert info is not None and info.value == "{"  # the value as written on the label's line
+    info = field_info_at(PARAMETERS, 11)
+    assert info is not None and (info.label, info.doc) == ("x", "after a blank line")
+    assert field_info_at(PARAMETERS, 9) is None
+    assert [f.label_span.line for f in fields_named(PARAMETERS, "cpu")] == [13]

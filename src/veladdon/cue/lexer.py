@@ -354,12 +354,15 @@ class Decl:
 
 
 class ParsedSource:
-    """Tokens of a CUE text with matched brackets and its top-level declarations."""
+    """Tokens of a CUE text with matched brackets and its top-level declarations; the comments apart
+    (``comments``), so that doc comments can be read without a second scan."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.index = LineIndex(text)
-        self.tokens = tokenize(text)
+        scanned = _Scanner(text, self.index, keep_comments=True).scan(0, in_interpolation=False)[0]
+        self.tokens = [t for t in scanned if t.kind != COMMENT]
+        self.comments = [t for t in scanned if t.kind == COMMENT]
         self.match = _match_brackets(self.tokens)
         self.decls = self.split(0, len(self.tokens))
 

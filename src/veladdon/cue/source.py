@@ -48,6 +48,7 @@ __all__ = [
     "Decl",
     "DefinitionError",
     "DefinitionSource",
+    "FieldInfo",
     "Import",
     "ParsedSource",
     "SourceHeader",
@@ -57,7 +58,10 @@ __all__ = [
     "TopDecl",
     "declared_fields",
     "declares",
+    "field_info",
+    "field_info_at",
     "field_position",
+    "fields_named",
     "fill_status",
     "label_position",
     "parse",
@@ -392,6 +396,65 @@ def _enclosing_end(ps: ParsedSource, first: int, hi: int) -> int:
                 return i
             depth -= 1
     return hi
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """A field as written: its label, the value on the label's line, and its doc comment."""
+
+    label: str
+    label_span: Span
+    value: str  # the value's text on the label's line (the first line of a multi-line value)
+    doc: str  # the doc comment as CUE reads it: the `//` and one space removed, lines joined by "\n"
+
+
+def _info(ps: ParsedSource, label_index: int) -> FieldInfo:
+    toks = ps.tokens
+    k = label_index + 1
+    while not toks[k].is_punct(":"):
+        k += 1
+    hi = _value_end(ps, k + 1, len(toks))
+    while hi > k + 1 and toks[hi - 1].kind == ATTRIBUTE:
+        hi -= 1
+    value = ps.source(k + 1, hi).split("\n", 1)[0].strip() if hi > k + 1 else ""
+    label = _label_text(toks[label_index]) or toks[label_index].text
+    return FieldInfo(label, ps.span(label_index, label_index + 1), value, _doc(ps, label_index))
+
+
+def _doc(ps: ParsedSource, first: int) -> str:
+    """The comment lines right above token ``first``'s line (alone on their lines, no blank line
+    between), as CUE's doc comment text."""
+    line = ps.tokens[first].line
+    code_lines = {t.line for t in ps.tokens}
+    by_line = {c.line: c for c in ps.comments if c.line not in code_lines}
+    lines: list[str] = []
+    while line - 1 in by_line:
+        line -= 1
+        body = by_line[line].text[2:]
+        lines.append(body[1:] if body.startswith(" ") else body)
+    return "\n".join(reversed(lines))
+
+
+def field_info(text: str, path: Sequence[str]) -> FieldInfo | None:
+    """The field at ``path`` (as :func:`field_position` finds it), else ``None``."""
+    span = field_position(text, path)
+    if span is None:
+        return None
+    ps = parse(text)
+    return _info(ps, next(i for i, t in enumerate(ps.tokens) if t.start == span.start))
+
+
+def field_info_at(text: str, line: int) -> FieldInfo | None:
+    """The first field whose label is on ``line``, else ``None``."""
+    ps = parse(text)
+    first = next((i for i, _ in _labels(ps, 0, len(ps.tokens)) if ps.tokens[i].line == line), None)
+    return _info(ps, first) if first is not None else None
+
+
+def fields_named(text: str, label: str) -> list[FieldInfo]:
+    """Every field labelled ``label`` in ``text``, at any depth, in source order."""
+    ps = parse(text)
+    return [_info(ps, i) for i, name in _labels(ps, 0, len(ps.tokens)) if name == label]
 
 
 def string_position(text: str, value: str, within: Sequence[str] = ()) -> Span | None:

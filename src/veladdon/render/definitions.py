@@ -29,6 +29,7 @@ from veladdon.cue.source import (
     DefinitionError,
     DefinitionSource,
     Import,
+    field_position,
     fill_status,
     read_header,
     split_definition,
@@ -318,22 +319,14 @@ def _definition_object(
 
 
 def _attribute_position(text: str, split: DefinitionSource, path: list[str]) -> tuple[int, int]:
-    """The line and column of `attributes.<path>` in the header (each label searched after its parent),
+    """The line and column of `attributes.<path>` in the header (else of its deepest declared parent),
     else the definition's name."""
-    lines = text.splitlines()
-    start = split.header_span.line - 1
-    found = (split.name_span.line, split.name_span.col)
-    for label in ["attributes", *path]:
-        pattern = re.compile(rf'(^|[\s{{,])(?:"{re.escape(label)}"|{re.escape(label)})\s*[?!]?\s*:')
-        for index in range(start, len(lines)):
-            match = pattern.search(lines[index])
-            if match:
-                found = (index + 1, match.start() + len(match.group(1)) + 1)
-                start = index
-                break
-        else:
-            return found
-    return found
+    labels = [split.name, "attributes", *path]
+    for depth in range(len(labels), 1, -1):
+        span = field_position(text, labels[:depth])
+        if span is not None:
+            return span.line, span.col
+    return split.name_span.line, split.name_span.col
 
 
 _NOT_FOUND = re.compile(r'reference "parameter" not found')
