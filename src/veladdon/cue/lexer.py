@@ -517,7 +517,7 @@ class ParsedSource:
         return Decl("field", first, last, label, kind, label_first, label_last, constraint, k + 1, value_last)
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=256)
 def parse(text: str) -> ParsedSource:
     """The :class:`ParsedSource` of ``text``, lexed once per process for each distinct text: every
     reader of the same file (render, lint, package; the header, the declarations, the imports) shares
