@@ -96,7 +96,7 @@ DF06 = define(
 
 class _NoFormat(Evaluator):
     """The borrowed evaluator's worker, minus `cue fmt`: lint never reads the formatted template text
-    that render stores, so it skips that round trip (a fifth of a cold lint)."""
+    and status strings that render stores, so it skips those round trips (a fifth of a cold lint)."""
 
     def __init__(self, inner: Evaluator) -> None:
         super().__init__(backend=inner.backend)
