@@ -45,29 +45,20 @@ def render_config_templates(
     schema_files: list[CueFile] = []
     expressions: list[str] = []
     ctx = "context: {name: string, namespace: string, ...}\n"
+
+    def held(source: SourceFile, index: int) -> CueFile:
+        """The config template nested under its holder `#_veladdon_c<index>`, lines unchanged."""
+        holder = f"#_veladdon_c{index}"
+        text = nested(source, holder, "main", prelude=ctx)
+        return CueFile(source.rel, text, origin=str(source.path), holders=((holder, ""),))
+
     for index, source in checked:
-        holders = ((f"#_veladdon_c{index}", ""),)
-        files.append(
-            CueFile(
-                source.rel,
-                nested(source, f"#_veladdon_c{index}", "main", prelude=ctx),
-                origin=str(source.path),
-                holders=holders,
-            )
-        )
+        files.append(held(source, index))
         # pkg/config/factory.go: ParseTemplate compiles the whole script, but the schema comes from
         # `template.parameter` alone (pkg/utils/common/common.go: GenOpenAPIWithCueX →
         # FillParameterDefinitionFieldIfNotExist), so an `output` that is not concrete without
         # parameters (`"key: " + parameter.key`) must not stop the schema.
-        only = dataclasses.replace(source, text=parameter_only(source.text))
-        schema_files.append(
-            CueFile(
-                source.rel,
-                nested(only, f"#_veladdon_c{index}", "main", prelude=ctx),
-                origin=str(source.path),
-                holders=holders,
-            )
-        )
+        schema_files.append(held(dataclasses.replace(source, text=parameter_only(source.text)), index))
         expressions += [f"#_veladdon_c{index}.metadata", f"_veladdon_w{index}"]
     writer_lines = ["package main"]
     for index, _ in checked:
