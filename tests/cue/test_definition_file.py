@@ -8,10 +8,13 @@ import pytest
 
 from veladdon.cue.definition_file import (
     DefinitionError,
-    format_struct_like_cue,
+    DefinitionSource,
+    StatusStruct,
     split_definition,
-    status_structs_to_strings,
+    status_structs,
+    with_status_literals,
 )
+from veladdon.cue.evaluator import Evaluator
 from veladdon.cue.source import CueSyntaxError, top_level_fields
 
 DATA = Path(__file__).parent / "data"
@@ -21,29 +24,36 @@ def read(name: str) -> str:
     return (DATA / name).read_text()
 
 
+def stored_header(d: DefinitionSource, evaluator: Evaluator) -> str:
+    """The header as KubeVela stores it: status structs through the real `cue fmt`."""
+    return d.header_with(evaluator.fmt([s.fmt_text for s in d.status_structs], simplify=False))
+
+
+def stored_status(header: str, evaluator: Evaluator) -> str:
+    """`header` with its status structs as KubeVela stores them, through the real `cue fmt`."""
+    text, structs = status_structs(header)
+    return with_status_literals(text, structs, evaluator.fmt([s.fmt_text for s in structs], simplify=False))
+
+
 # -- split_definition ----------------------------------------------------------------------------------
 
 
-def test_component_with_imports_status_and_template() -> None:
+def test_component_with_imports_status_and_template(evaluator: Evaluator) -> None:
     text = read("component-webservice.cue")
     d = split_definition(text)
     assert d.name == "my-webservice"
     assert (d.name_span.line, d.name_span.col) == (7, 1)
     assert d.imports_text == 'import (\n\t"strings"\n\t"encoding/json"\n)'
     assert text[d.header_span.start : d.header_span.end].startswith("{\n\ttype:")
-    assert (
-        'healthPolicy: #"""\n  ready:    context.output.status.readyReplicas\n  isHealth: (' in d.header_text
-    )
+    header = stored_header(d, evaluator)
+    assert 'healthPolicy: #"""\n  ready:    context.output.status.readyReplicas\n  isHealth: (' in header
     assert (
         'customStatus: #"""\n  message: "Ready:\\(context.output.status.readyReplicas)/'
         '\\(context.output.spec.replicas)"\n"""#'
-    ) in d.header_text
-    assert (
-        'details: #"""\n  $local: {key: "value"}\n  replicas: context.output.status.replicas\n'
-        in d.header_text
-    )
+    ) in header
+    assert 'details: #"""\n  $local: {key: "value"}\n  replicas: context.output.status.replicas\n' in header
     # The rest of the header is untouched.
-    assert '\t\t"oam.dev/custom": "yes"\n' in d.header_text
+    assert '\t\t"oam.dev/custom": "yes"\n' in header
     body = d.template_body
     assert body.startswith("#Port: {\n\tname?: string\n")
     assert body.endswith("\tcpu?:             string | number\n}\n")
@@ -100,9 +110,9 @@ def test_status_strings_are_validated_and_kept() -> None:
     assert 'customStatus: "message: \\"ok\\""' in d.header_text
 
 
-def test_chained_header_is_wrapped_in_braces() -> None:
+def test_chained_header_is_wrapped_in_braces(evaluator: Evaluator) -> None:
     d = split_definition('x: attributes: status: customStatus: {message: "m"}\ntemplate: {a: 1}\n')
-    assert d.header_text == '{attributes: status: customStatus: #"""\nmessage: "m"\n"""#}'
+    assert stored_header(d, evaluator) == '{attributes: status: customStatus: #"""\nmessage: "m"\n"""#}'
 
 
 def test_ignored_declarations_and_non_regular_metadata() -> None:
@@ -178,10 +188,10 @@ def test_template_body_reparses_to_the_same_declarations(name: str) -> None:
     assert body_labels == inner_labels or not original.startswith("{")
 
 
-# -- status_structs_to_strings -------------------------------------------------------------------------
+# -- status_structs -----------------------------------------------------------------------------------
 
 
-def test_status_conversion_of_multiline_struct() -> None:
+def test_status_conversion_of_multiline_struct(evaluator: Evaluator) -> None:
     header = """{
 	type: "component"
 	attributes: status: {
@@ -193,7 +203,7 @@ def test_status_conversion_of_multiline_struct() -> None:
 		}
 	}
 }"""
-    out = status_structs_to_strings(header)
+    out = stored_status(header, evaluator)
     assert (
         out
         == """{
@@ -210,37 +220,33 @@ def test_status_conversion_of_multiline_struct() -> None:
     )
 
 
-def test_status_conversion_inline_and_empty() -> None:
-    out = status_structs_to_strings(
-        '{attributes: {status: {customStatus: { message: "hi" , extra:2 }, details: {}}}}'
+def test_status_conversion_inline_and_empty(evaluator: Evaluator) -> None:
+    out = stored_status(
+        '{attributes: {status: {customStatus: { message: "hi" , extra:2 }, details: {}}}}', evaluator
     )
     assert out == '{attributes: {status: {customStatus: #"""\nmessage: "hi", extra: 2\n"""#, details: "{}"}}}'
 
 
 def test_status_conversion_leaves_other_headers_alone() -> None:
     for header in ('{type: "trait"}', "{attributes: {}}", "{attributes: status: {}}", "someReference"):
-        assert status_structs_to_strings(header) == header
+        assert status_structs(header) == (header, ())
 
 
-def test_status_conversion_uses_custom_formatter() -> None:
-    seen: list[str] = []
-
-    def fmt(struct: str) -> str:
-        seen.append(struct)
-        return "{\n\tisHealth: true\n}\n"
-
-    out = status_structs_to_strings("{attributes: status: healthPolicy: {\n  isHealth:   true\n}}", fmt)
+def test_status_conversion_uses_the_formatters_output() -> None:
+    text, structs = status_structs("{attributes: status: healthPolicy: {\n  isHealth:   true\n}}")
+    seen = [s.text for s in structs]
+    out = with_status_literals(text, structs, ["x: {\n\tisHealth: true\n}\n"])
     assert seen == ["{\n  isHealth:   true\n}"]
     assert out == '{attributes: status: healthPolicy: #"""\n  isHealth: true\n"""#}'
 
 
-def test_health_policy_inside_if_comprehension() -> None:
+def test_health_policy_inside_if_comprehension(evaluator: Evaluator) -> None:
     header = (
         "{attributes: status: healthPolicy: {\n"
         "\tif context.output.status != _|_ {\n\t\tisHealth: context.output.status.ok\n\t}\n}}"
     )
     assert "if context.output.status != _|_ {\n    isHealth: context.output.status.ok\n  }" in (
-        status_structs_to_strings(header)
+        stored_status(header, evaluator)
     )
 
 
@@ -305,7 +311,7 @@ def test_health_policy_inside_if_comprehension() -> None:
 def test_status_validation_errors(status: str, message: str) -> None:
     header = "{\n\tattributes: status: " + status + "\n}"
     with pytest.raises(DefinitionError) as err:
-        status_structs_to_strings(header)
+        status_structs(header)
     assert err.value.message == message
     assert (err.value.line, err.value.col) == (2, 22)
 
@@ -331,25 +337,21 @@ def test_status_validation_errors(status: str, message: str) -> None:
     ],
 )
 def test_status_values_accepted(status: str) -> None:
-    status_structs_to_strings("{attributes: status: " + status + "}")
+    status_structs("{attributes: status: " + status + "}")
 
 
-# -- format_struct_like_cue (expected outputs checked against `cue fmt`) -------------------------------
+# -- status structs through the real `cue fmt` ----------------------------------------------------------
 
 
-def test_format_struct_aligns_and_indents() -> None:
+def test_status_struct_is_formatted_by_cue(evaluator: Evaluator) -> None:
     src = (
         "{\n   a: [1, 2]\n   bbbb: 1\n   cc: 1    // c\n   dddddd: 2\n   e: {x: 1}\n   ffff: 3\n"
         '   k: a &\n  b\n   llll: 1\n   conds: [{\n         x: 1\n     }]\n   s: """\n        multi\n'
         '          line\n        """\n\n   // comment\n   z: 1\n}'
     )
-    assert format_struct_like_cue(src) == (
-        "{\n\ta: [1, 2]\n\tbbbb:   1\n\tcc:     1 // c\n\tdddddd: 2\n\te: {x: 1}\n\tffff: 3\n"
-        '\tk:    a &\n\t\tb\n\tllll: 1\n\tconds: [{\n\t\tx: 1\n\t}]\n\ts: """\n\t\tmulti\n'
-        '\t\t  line\n\t\t"""\n\n\t// comment\n\tz: 1\n}'
+    struct = StatusStruct("details", src, "_veladdon_status_0")
+    assert struct.value(*evaluator.fmt([struct.fmt_text], simplify=False)) == (
+        "  a: [1, 2]\n  bbbb:   1\n  cc:     1 // c\n  dddddd: 2\n  e: {x: 1}\n  ffff: 3\n"
+        '  k:    a &\n    b\n  llll: 1\n  conds: [{\n    x: 1\n  }]\n  s: """\n    multi\n'
+        '      line\n    """\n\n  // comment\n  z: 1'
     )
-
-
-def test_format_struct_inline() -> None:
-    assert format_struct_like_cue('{ message:"a",  b: 2 }') == '{message: "a", b: 2}'
-    assert format_struct_like_cue("not a struct ") == "not a struct"

@@ -9,8 +9,16 @@ import pytest
 from veladdon.cue.lexer import ATTRIBUTE, BOTTOM, COMMENT, IDENT, NUMBER, STRING, tokenize
 from veladdon.cue.source import (
     CueSyntaxError,
+    Span,
     declares,
+    field_info,
+    field_info_at,
+    field_position,
+    fields_named,
+    label_position,
+    parse,
     read_header,
+    string_position,
     top_level_fields,
     unquote_string,
     unused_imports,
@@ -411,3 +419,85 @@ def test_declared_fields(text: str, expected: set[str] | None) -> None:
     from veladdon.cue.source import declared_fields
 
     assert declared_fields(text, "parameter") == expected
+
+
+# -- positions -----------------------------------------------------------------------------------------
+
+POSITIONS = """// output: spec: components: not here
+package main
+x: "output"
+output: {
+\t// components: nor here
+\tspec: components: [{
+\t\tname: "a"
+\t\ttype: "k8s-objects"
+\t}, {name: "b"}]
+}
+outputs: {if true {foo: {a: 1}}}
+other: {name: "b"}
+"""
+
+
+def at(span: Span | None) -> tuple[int, int] | None:
+    return None if span is None else (span.line, span.col)
+
+
+def test_field_position_is_the_label_never_a_comment_or_a_string() -> None:
+    assert at(field_position(POSITIONS, ["output"])) == (4, 1)
+    assert at(field_position(POSITIONS, ["output", "spec", "components"])) == (6, 8)
+    assert at(field_position(POSITIONS, ["output", "spec", "components", "type"])) == (8, 3)
+    assert at(field_position(POSITIONS, ["outputs", "foo"])) == (11, 20)  # inside a comprehension
+    assert field_position(POSITIONS, ["output", "metadata"]) is None
+    assert field_position(POSITIONS, ["components"]) is None  # not a top-level field
+    assert at(label_position(POSITIONS, "components")) == (6, 8)
+    assert label_position(POSITIONS, "nowhere") is None
+
+
+def test_string_position_inside_a_field() -> None:
+    assert at(string_position(POSITIONS, "b", ["output", "spec", "components"])) == (9, 12)
+    assert at(string_position(POSITIONS, "b")) == (9, 12)
+    assert at(string_position(POSITIONS, "b", ["other"])) == (12, 15)
+    assert at(string_position(POSITIONS, "output")) == (3, 4)
+    assert string_position(POSITIONS, "k8s-objects", ["other"]) is None
+
+
+def test_each_text_is_lexed_once() -> None:
+    text = "a: 1\nb: {c: 2}\n"
+    assert parse(text) is parse(text)
+    before = parse.cache_info().hits
+    read_header(text), declares(text, "b"), top_level_fields(text), field_position(text, ["b", "c"])
+    assert parse.cache_info().hits >= before + 4
+
+
+PARAMETERS = """package main
+// A note
+// +usage=The image
+//  to run
+parameter: {
+\t// +usage=Replicas +short=r
+\treplicas: *1 | int // trailing
+\timage?: string @tag(x)
+
+\t// after a blank line
+\tx: int
+\tres: {
+\t\tcpu: string
+\t}
+}
+"""
+
+
+def test_field_info_reads_the_value_and_the_doc_comment() -> None:
+    info = field_info(PARAMETERS, ["parameter", "replicas"])
+    assert info is not None
+    assert (info.label, info.value, info.doc) == ("replicas", "*1 | int", "+usage=Replicas +short=r")
+    info = field_info(PARAMETERS, ["parameter", "image"])
+    assert info is not None and (info.value, info.doc) == ("string", "")  # attributes are not the value
+    info = field_info(PARAMETERS, ["parameter"])
+    assert info is not None and info.doc == "A note\n+usage=The image\n to run"
+    info = field_info(PARAMETERS, ["parameter", "res"])
+    assert info is not None and info.value == "{"  # the value as written on the label's line
+    info = field_info_at(PARAMETERS, 11)
+    assert info is not None and (info.label, info.doc) == ("x", "after a blank line")
+    assert field_info_at(PARAMETERS, 9) is None
+    assert [f.label_span.line for f in fields_named(PARAMETERS, "cpu")] == [13]

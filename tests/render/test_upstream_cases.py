@@ -149,3 +149,19 @@ def test_package_refuses_a_version_that_is_not_semver(capsys: Capture, tmp_path:
     assert code == 2, err
     assert "PK04" in err and "not a semantic version" in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.usefixtures("cue_release")
+def test_an_outputs_error_points_at_its_field_not_at_a_comment_naming_it(
+    capsys: Capture, tmp_path: Path
+) -> None:
+    addon = tmp_path / "outputs-no-name"
+    shutil.copytree(ADDONS / "outputs-no-name", addon)
+    template = addon / "template.cue"
+    text = template.read_text().replace(
+        "package main\n", 'package main\n\n// settings: the greeting ConfigMap\n_notes: settings: "x"\n'
+    )
+    template.write_text(text)
+    code, _, err = veladdon(capsys, "render", str(addon))
+    assert code == 2
+    assert err.startswith(f"Error: {template}:12:10: outputs.settings has no metadata.name")

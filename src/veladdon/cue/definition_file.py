@@ -12,39 +12,40 @@ string literal built by ``pkg/definition/ast/utils.go`` ``StringifyStructLitAsCu
   every tab of that literal replaced by two spaces. The closing delimiter is at column 0, so the
   string's value is exactly the content (nested lines indented by two spaces per level).
 
-``format.Node`` is CUE's pretty-printer; :func:`format_struct_like_cue` re-creates what it does to
-ordinary status structs (indentation by nesting depth, one space after ``:``, column alignment of
-consecutive one-line fields, inline structs without inner padding, multi-line strings re-indented).
-Callers that can run ``cue fmt`` may pass their own ``format_struct`` for the formatter's exact output.
+Nothing here imitates the formatter: a status struct is handed back as a :class:`StatusStruct` and
+stands in the header text as a placeholder string. The caller runs the real ``cue fmt`` over
+:attr:`StatusStruct.fmt_text` (render batches it with the template texts, in one round trip) and puts
+:func:`status_value` of the result where the placeholder is (:func:`fill_status`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from veladdon.cue.lexer import (
     BOTTOM,
-    COMMENT,
     IDENT,
     NUMBER,
     STRING,
     CueSyntaxError,
     Decl,
-    LineIndex,
     ParsedSource,
     Span,
     Token,
-    tokenize,
+    parse,
 )
 
 __all__ = [
     "DefinitionError",
     "DefinitionSource",
-    "format_struct_like_cue",
+    "StatusStruct",
+    "fill_status",
     "split_definition",
-    "status_structs_to_strings",
+    "status_structs",
+    "status_value",
+    "with_status_literals",
 ]
 
 _STATUS_KEYS = ("healthPolicy", "customStatus", "details")
@@ -61,18 +62,44 @@ class DefinitionError(Exception):
 
 
 @dataclass(frozen=True)
+class StatusStruct:
+    """A status struct of a header (``attributes.status.healthPolicy: {...}``): KubeVela stores the
+    string ``format.Node`` prints of it. In the header text a placeholder string stands for it."""
+
+    key: str  # healthPolicy, customStatus or details
+    text: str  # the struct literal as written, ``{`` through ``}``
+    placeholder: str  # the placeholder's value; its literal is in the header text
+
+    @property
+    def fmt_text(self) -> str:
+        """A file for ``cue fmt``: the struct as the value of a field (what the formatter prints of the
+        struct there is what ``format.Node`` prints of it)."""
+        return f"{_FMT_LABEL}{self.text}\n"
+
+    def value(self, formatted: str) -> str:
+        """The stored string, from what ``cue fmt`` made of :attr:`fmt_text`."""
+        return status_value(formatted.rstrip("\n").removeprefix(_FMT_LABEL))
+
+
+_FMT_LABEL = "x: "
+
+
+@dataclass(frozen=True)
 class DefinitionSource:
     name: str  # the metadata field label, unquoted
     name_span: Span
     imports_text: str  # the import declarations as written, one per line ("" if none)
-    header_text: str  # the metadata value, status structs turned into string literals
+    header_text: str  # the metadata value; status structs stand there as placeholder strings
     header_span: Span
     template_body: str  # inside the template braces, dedented, ending with "\n"
     template_span: Span  # the template field's value
     template_line: int = 1  # file line of template_body's first line (body line k = template_line+k-1)
+    status_structs: tuple[StatusStruct, ...] = ()  # what the placeholders in header_text stand for
 
-
-FormatStruct = Callable[[str], str]
+    def header_with(self, formatted: Sequence[str]) -> str:
+        """The header text as KubeVela stores it: each placeholder replaced by the string literal of
+        its struct, given what ``cue fmt`` made of each :attr:`StatusStruct.fmt_text`."""
+        return with_status_literals(self.header_text, self.status_structs, formatted)
 
 
 # -- expression shapes ---------------------------------------------------------------------------------
@@ -280,170 +307,59 @@ def _validate_string_content(
     if content == "":
         return None
     try:
-        inner = ParsedSource(content)
+        inner = parse(content)
     except CueSyntaxError as exc:
         return f"invalid cue content in string literal: {exc.message}"
     elts = [d for d in inner.decls if d.kind not in ("import", "package")]
     return validator(inner, elts)
 
 
-# -- formatting like cue/format ------------------------------------------------------------------------
+# -- the strings KubeVela stores -------------------------------------------------------------------------
 
 
-def format_struct_like_cue(struct_text: str) -> str:
-    """Approximates ``format.Node`` of a struct literal (the text from ``{`` to ``}``), tab-indented.
-
-    Handles what status structs contain: nesting, label chains, comprehensions, multi-line strings,
-    comments. Spacing inside expressions is kept as written (``format.Node`` normalises it).
-    """
-    ps = ParsedSource(struct_text)
-    toks = ps.tokens
-    if not toks or not toks[0].is_punct("{") or ps.match[0] != len(toks) - 1:
-        return struct_text.strip()
-    return _format_struct(ps, 0, len(toks) - 1)
-
-
-def _decl_inline(ps: ParsedSource, decl: Decl) -> str:
-    if decl.kind != "field":
-        return ps.source(decl.first, decl.last)
-    label = ps.source(decl.label_first, decl.label_last) + decl.constraint
-    rest = ps.text[ps.tokens[decl.value_first].start : ps.tokens[decl.last - 1].end]
-    return f"{label}: {rest}"
-
-
-def _format_struct(ps: ParsedSource, lb: int, rb: int) -> str:
-    toks, text = ps.tokens, ps.text
-    if toks[lb].line == toks[rb].line:
-        return "{" + ", ".join(_decl_inline(ps, d) for d in ps.split(lb + 1, rb)) + "}"
-    at_offset = {toks[i].start: i for i in range(lb + 1, rb)}
-    openers = [i for i in range(lb + 1, rb) if toks[i].kind == "punct" and toks[i].text in "([{"]
-    strings = [t for t in toks[lb + 1 : rb] if t.kind == STRING and t.multiline]
-    aligned = _alignable_fields(ps, lb, rb)
-    trailing = _trailing_comments(text, ps.index, toks[lb].end, toks[rb].start)
-    ends_line = {ps.index.position(t.end - 1)[0]: t for t in toks[lb + 1 : rb]}
-    first_line, last_line = toks[lb].line, toks[rb].line
-    indent = {first_line: 0}  # indentation level of each printed line
-    out: list[tuple[int, str]] = []  # (level, text); level -1: the text as is
-    prev: Token = toks[lb]  # the last token of the previous code line
-    for line in range(first_line, last_line + 1):
-        start = toks[lb].end if line == first_line else ps.index.line_start(line)
-        end = toks[rb].start if line == last_line else text.find("\n", start)
-        raw = text[start:end]
-        inside = next((t for t in strings if t.start < start < t.end), None)
-        if inside is not None:
-            # Multi-line string content: one level deeper than the string's line, the closing quote's
-            # indentation (which CUE strips from every line) replaced.
-            closing_start = ps.index.line_start(ps.index.position(inside.end)[0])
-            closing = text[closing_start : inside.end]
-            prefix = closing[: len(closing) - len(closing.lstrip())]
-            level = indent.get(inside.line, 1) + 1
-            body = raw[len(prefix) :] if raw.startswith(prefix) else raw.lstrip()
-            out.append((level, body) if raw.strip() else (-1, ""))
-        elif raw.strip():
-            if line in trailing:  # the formatter leaves one space before a trailing comment
-                comment = trailing[line]
-                raw = text[start:comment].rstrip() + " " + text[comment:end]
-            body = raw.strip()
-            content_start = start + (len(raw) - len(raw.lstrip()))
-            first = at_offset.get(content_start)
-            if first is not None and toks[first].kind == "punct" and toks[first].text in ")]}":
-                level = indent[toks[ps.match[first]].line]  # a closing line aligns with its opening line
-            else:
-                enclosing = [o for o in openers if toks[o].start < content_start < toks[ps.match[o]].start]
-                level = indent[toks[enclosing[-1]].line] + 1 if enclosing else 1
-                if not body.startswith("//") and _continues(prev):
-                    level += 1
-            indent[line] = level
-            decl = aligned.get(line)
-            if decl is not None and toks[decl.first].start == content_start:
-                label = ps.source(decl.label_first, decl.label_last) + decl.constraint + ":"
-                value = raw[toks[decl.value_first].start - start :].strip()
-                out.append((level, f"{label}\0{value}"))
-            else:
-                out.append((level, body))
-        elif first_line < line < last_line:
-            out.append((-1, ""))
-        prev = ends_line.get(line, prev)
-    return "{\n" + "\n".join(_align(out)) + "\n}"
-
-
-def _trailing_comments(text: str, index: LineIndex, start: int, end: int) -> dict[int, int]:
-    """Offsets of comments that follow code on their line, keyed by line, within ``[start, end)``."""
-    out: dict[int, int] = {}
-    last_code_line = 0
-    for tok in tokenize(text, keep_comments=True):
-        if tok.start < start or tok.start >= end:
-            continue
-        if tok.kind == COMMENT:
-            if tok.line == last_code_line:
-                out[tok.line] = tok.start
-        else:
-            last_code_line = index.position(tok.end - 1)[0]
-    return out
-
-
-def _continues(tok: Token) -> bool:
-    """Whether the line after ``tok`` continues its expression (the formatter indents it once more)."""
-    return not (tok.triggers_comma or (tok.kind == "punct" and tok.text in ("{", "[", "(", ",")))
-
-
-def _alignable_fields(ps: ParsedSource, lb: int, rb: int) -> dict[int, Decl]:
-    """Fields of every struct in ``lb``..``rb`` whose label the formatter aligns, keyed by line.
-
-    Like ``cue fmt``: a field takes part when its value starts on the label's line and is neither a
-    struct or list literal nor a label chain; other lines (comments, blank lines, continuation lines,
-    unaligned fields) end a run of aligned fields.
-    """
-    toks = ps.tokens
-    out: dict[int, Decl] = {}
-    for opener in [lb, *(i for i in range(lb + 1, rb) if toks[i].is_punct("{"))]:
-        for decl in ps.split(opener + 1, ps.match[opener]):
-            if decl.kind != "field" or decl.value_first >= decl.value_last:
-                continue
-            value = toks[decl.value_first]
-            if value.kind == "punct" and value.text in ("{", "["):
-                continue
-            if value.line != toks[decl.first].line:
-                continue
-            if ps.struct_elements(decl.value_first, decl.value_last) is not None:
-                continue  # a label chain `a: b: c`
-            out[toks[decl.first].line] = decl
-    return out
-
-
-def _align(lines: list[tuple[int, str]]) -> list[str]:
-    """Pads the labels of consecutive one-line fields at the same depth to a common column."""
-    result: list[str] = []
-    i = 0
-    while i < len(lines):
-        depth, body = lines[i]
-        if depth < 0:
-            result.append(body)
-            i += 1
-            continue
-        if "\0" not in body:
-            result.append("\t" * depth + body)
-            i += 1
-            continue
-        j = i
-        while j < len(lines) and lines[j][0] == depth and "\0" in lines[j][1]:
-            j += 1
-        width = max(len(b.split("\0", 1)[0]) for _, b in lines[i:j])
-        for _, b in lines[i:j]:
-            label, value = b.split("\0", 1)
-            result.append("\t" * depth + label.ljust(width) + " " + value)
-        i = j
-    return result
-
-
-def _to_cue_string(formatted: str) -> str:
-    """The post-processing of ``StringifyStructLitAsCueString`` after ``format.Node``."""
+def _content(formatted: str) -> str:
+    """``StringifyStructLitAsCueString`` after ``format.Node``: trimmed, outer braces and the newlines
+    inside them removed."""
     content = formatted.strip()
     if content.startswith("{") and content.endswith("}"):
         content = content[1:-1].strip("\n")
+    return content
+
+
+def _to_cue_string(formatted: str) -> str:
+    """The string literal ``StringifyStructLitAsCueString`` builds of a formatted struct."""
+    content = _content(formatted)
     if content == "":
         return '"{}"'
     return ('#"""\n' + content + '\n"""#').replace("\t", "  ")
+
+
+def status_value(formatted: str) -> str:
+    """The value of the string literal ``StringifyStructLitAsCueString`` builds of a formatted struct:
+    ``{}`` for an empty one, else the content, two spaces per tab (the raw multi-line literal's
+    closing delimiter is at column 0, so nothing is stripped)."""
+    content = _content(formatted)
+    return "{}" if content == "" else content.replace("\t", "  ")
+
+
+def with_status_literals(text: str, structs: Sequence[StatusStruct], formatted: Sequence[str]) -> str:
+    """``text`` with the placeholder of each struct replaced by its string literal, given what
+    ``cue fmt`` made of each :attr:`StatusStruct.fmt_text`."""
+    for struct, out in zip(structs, formatted, strict=True):
+        literal = _to_cue_string(out.rstrip("\n").removeprefix(_FMT_LABEL))
+        text = text.replace(json.dumps(struct.placeholder), literal)
+    return text
+
+
+def fill_status(value: object, values: Mapping[str, str]) -> object:
+    """``value`` (an exported header) with every placeholder string replaced by its status text."""
+    if isinstance(value, str):
+        return values.get(value, value)
+    if isinstance(value, dict):
+        return {k: fill_status(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill_status(v, values) for v in value]
+    return value
 
 
 # -- status conversion ---------------------------------------------------------------------------------
@@ -457,9 +373,11 @@ def _lookup(ps: ParsedSource, elts: list[Decl], label: str) -> Decl | None:
 
 
 def _status_replacements(
-    ps: ParsedSource, first: int, last: int, format_struct: FormatStruct | None
+    ps: ParsedSource, first: int, last: int, structs: dict[str, StatusStruct]
 ) -> list[tuple[int, int, str]]:
-    """Text replacements (file offsets) turning the status structs of the header value into strings."""
+    """Text replacements (file offsets) turning the status structs of the header value into strings:
+    literals where no formatter is needed, else placeholders (recorded in ``structs``, one per distinct
+    struct text)."""
     elts = ps.struct_elements(first, last)
     for part in ("attributes", "status"):
         decl = _lookup(ps, elts, part) if elts is not None else None
@@ -494,14 +412,17 @@ def _status_replacements(
         if err:
             raise DefinitionError(err, where.line, where.col)
         span = ps.span(decl.value_first, decl.value_last)
+        text = ps.text[span.start : span.end]
         if not inner:
             literal = '"{}"'
         elif not ps.tokens[decl.value_first].is_punct("{"):
-            literal = _to_cue_string(ps.text[span.start : span.end])  # a label chain: printed without braces
-        elif format_struct is not None:
-            literal = _to_cue_string(format_struct(ps.text[span.start : span.end]))
+            literal = _to_cue_string(text)  # a label chain: printed without braces
         else:
-            literal = _to_cue_string(_format_struct(ps, decl.value_first, decl.value_last - 1))
+            struct = structs.get(text)
+            if struct is None:
+                struct = StatusStruct(key, text, f"_veladdon_status_{len(structs)}")
+                structs[text] = struct
+            literal = json.dumps(struct.placeholder)
         out.append((span.start, span.end, literal))
     return out
 
@@ -512,18 +433,20 @@ def _apply(text: str, base: int, replacements: list[tuple[int, int, str]]) -> st
     return text
 
 
-def status_structs_to_strings(header_text: str, format_struct: FormatStruct | None = None) -> str:
+def status_structs(header_text: str) -> tuple[str, tuple[StatusStruct, ...]]:
     """``header_text`` (a definition's metadata value) with ``attributes.status.healthPolicy``,
-    ``customStatus`` and ``details`` written as CUE structs replaced by CUE string literals.
+    ``customStatus`` and ``details`` written as CUE structs replaced: by their string literal where
+    that needs no formatter (an empty struct, a label chain), else by a placeholder string for the
+    :class:`StatusStruct` returned beside it.
 
     Structs are validated as upstream does (``isHealth``/``message`` required, restricted ``details``
     values) and string literals are validated too; failures raise :class:`DefinitionError` with
-    upstream's message at the status field. The literal is ``"{}"`` for an empty struct, else
-    ``#\"\"\"`` newline, the formatted struct body with two spaces per tab, newline, ``\"\"\"#``. With
-    ``format_struct`` (struct text -> ``format.Node``-style text) the body comes from it.
+    upstream's message at the status field.
     """
-    ps = ParsedSource(header_text)
-    return _apply(header_text, 0, _status_replacements(ps, 0, len(ps.tokens), format_struct))
+    ps = parse(header_text)
+    structs: dict[str, StatusStruct] = {}
+    text = _apply(header_text, 0, _status_replacements(ps, 0, len(ps.tokens), structs))
+    return text, tuple(structs.values())
 
 
 # -- splitting -----------------------------------------------------------------------------------------
@@ -557,7 +480,7 @@ def _dedent_body(ps: ParsedSource, lb: int, rb: int) -> tuple[str, int]:
     return ("\n".join(body) + "\n" if body else ""), line
 
 
-def split_definition(text: str, format_struct: FormatStruct | None = None) -> DefinitionSource:
+def split_definition(text: str) -> DefinitionSource:
     """Splits a CUE definition file into imports, its one metadata field and its template body.
 
     Raises :class:`DefinitionError` with upstream's messages (``no metadata found, invalid``,
@@ -565,7 +488,7 @@ def split_definition(text: str, format_struct: FormatStruct | None = None) -> De
     ``unexpected decl found in template: <decl>``) and :class:`CueSyntaxError` for lexical errors.
     Other top-level declarations (package clause, ``let``, embeddings) are ignored, as upstream does.
     """
-    ps = ParsedSource(text)
+    ps = parse(text)
     toks = ps.tokens
     imports: list[Decl] = []
     metadata: list[Decl] = []
@@ -613,12 +536,13 @@ def split_definition(text: str, format_struct: FormatStruct | None = None) -> De
         raise DefinitionError("no metadata found, invalid", 1, 1)
     headers = [d for d in regular if d.label == names[0]]
     values: list[str] = []
+    structs: dict[str, StatusStruct] = {}
     for d in headers:
         span = ps.span(d.value_first, d.value_last)
         value = _apply(
             ps.text[span.start : span.end],
             span.start,
-            _status_replacements(ps, d.value_first, d.value_last, format_struct),
+            _status_replacements(ps, d.value_first, d.value_last, structs),
         )
         if not toks[d.value_first].is_punct("{") and ps.struct_elements(d.value_first, d.value_last):
             value = "{" + value + "}"  # `"name": attributes: ...` is a struct with one field
@@ -643,4 +567,5 @@ def split_definition(text: str, format_struct: FormatStruct | None = None) -> De
         template_body="".join(bodies),
         template_span=ps.span(templates[0].value_first, templates[0].value_last),
         template_line=template_line,
+        status_structs=tuple(structs.values()),
     )

@@ -184,15 +184,16 @@ class Evaluator:
         """Compile the files (no concreteness required): raises CueError on any error."""
         self._run(files, ["vet", "-c=false", *(f.name for f in files)])
 
-    def fmt(self, texts: Sequence[str]) -> list[str]:
-        """`cue fmt -s` over many texts in one round trip."""
+    def fmt(self, texts: Sequence[str], *, simplify: bool = True) -> list[str]:
+        """`cue fmt -s` (`cue fmt` with `simplify=False`) over many texts in one round trip."""
         if not texts:
             return []
         files = [CueFile(f"fmt{i}.cue", t, label=f"text {i}") for i, t in enumerate(texts)]
+        flags = ["-s"] if simplify else []
         with tempfile.TemporaryDirectory(prefix="veladdon-cue-") as tmp:
             folder = Path(tmp)
             _write(folder, files)
-            self._call(folder, files, ["fmt", "-s", *(f.name for f in files)])
+            self._call(folder, files, ["fmt", *flags, *(f.name for f in files)])
             return [(folder / f.name).read_text(encoding="utf-8") for f in files]
 
     def _run(self, files: Sequence[CueFile], args: list[str]) -> str:

@@ -18,6 +18,7 @@ CUE tools do, so both agree on ASCII lines.
 from __future__ import annotations
 
 import bisect
+import functools
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "ParsedSource",
     "Span",
     "Token",
+    "parse",
     "tokenize",
     "unquote_string",
 ]
@@ -352,12 +354,15 @@ class Decl:
 
 
 class ParsedSource:
-    """Tokens of a CUE text with matched brackets and its top-level declarations."""
+    """Tokens of a CUE text with matched brackets and its top-level declarations; the comments apart
+    (``comments``), so that doc comments can be read without a second scan."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.index = LineIndex(text)
-        self.tokens = tokenize(text)
+        scanned = _Scanner(text, self.index, keep_comments=True).scan(0, in_interpolation=False)[0]
+        self.tokens = [t for t in scanned if t.kind != COMMENT]
+        self.comments = [t for t in scanned if t.kind == COMMENT]
         self.match = _match_brackets(self.tokens)
         self.decls = self.split(0, len(self.tokens))
 
@@ -510,6 +515,15 @@ class ParsedSource:
         while value_last > k + 1 and toks[value_last - 1].kind == ATTRIBUTE:
             value_last -= 1
         return Decl("field", first, last, label, kind, label_first, label_last, constraint, k + 1, value_last)
+
+
+@functools.lru_cache(maxsize=256)
+def parse(text: str) -> ParsedSource:
+    """The :class:`ParsedSource` of ``text``, lexed once per process for each distinct text: every
+    reader of the same file (render, lint, package; the header, the declarations, the imports) shares
+    it. Treat it as read-only. Raises :class:`CueSyntaxError` (not remembered: a file that does not scan
+    is reported once and read no further)."""
+    return ParsedSource(text)
 
 
 def _match_brackets(tokens: list[Token]) -> list[int]:

@@ -28,7 +28,7 @@ from veladdon.lint.context import LintOptions, RawFinding
 from veladdon.lint.rules.structure import walk
 from veladdon.paths import cache_dir
 
-FORMAT = 1  # bump when the stored layout or any rule's behaviour changes within one veladdon version
+FORMAT = 2  # bump when the stored layout or any rule's behaviour changes within one veladdon version
 
 
 def default_cache_dir() -> Path:

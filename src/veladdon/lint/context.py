@@ -15,7 +15,7 @@ from typing import Any
 
 from veladdon.addon.model import Addon, SourceFile
 from veladdon.cue.evaluator import Evaluator
-from veladdon.cue.source import CueSyntaxError, ParsedSource, read_header, unused_imports
+from veladdon.cue.source import CueSyntaxError, ParsedSource, parse, read_header, unused_imports
 from veladdon.errors import InputError
 from veladdon.jsonable import Jsonable
 from veladdon.render.app import RenderOptions, RenderResult, render_application
@@ -136,7 +136,7 @@ class LintContext:
         got = self._parsed.get(source.rel)
         if got is None:
             try:
-                got = ParsedSource(source.text)
+                got = parse(source.text)
             except CueSyntaxError as exc:
                 got = exc
             self._parsed[source.rel] = got
@@ -190,7 +190,7 @@ def without_unused_imports(text: str) -> str:
     if not unused:
         return text
     header = read_header(text)
-    ps = ParsedSource(text)
+    ps = parse(text)
     spans: list[tuple[int, int]] = []
     names = {(imp.span.start, imp.span.end) for imp in unused}
     for decl in ps.decls:

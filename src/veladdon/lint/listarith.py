@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from veladdon.cue.lexer import BOTTOM, IDENT, NUMBER, STRING, Decl, ParsedSource, Token
+from veladdon.cue.source import BOTTOM, IDENT, NUMBER, STRING, Decl, ParsedSource, Token
 
 Decls = list[Decl]
 

@@ -227,6 +227,10 @@ def _template_problems(root: Path) -> list[tuple[str, str]]:
         return [("", "no template.yaml or template.cue exists: `package` needs an application template")]
     try:
         if cue.exists():
+            # Upstream's gate is a substring, deliberately ("Just look for `output` field is enough",
+            # utils.go: IsAddonDir): `package` refuses exactly what `vela addon package` refuses. Whether
+            # `output` is really declared is the render's question (PK05, TP01), not this gate's; see
+            # docs/architecture.md, "Reading CUE source".
             if "output" not in cue.read_text(encoding="utf-8", errors="replace"):
                 return [("template.cue", "no output field in template.cue")]
             return []

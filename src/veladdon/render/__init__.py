@@ -10,9 +10,11 @@ from veladdon.addon.model import Addon
 from veladdon.cue.evaluator import Evaluator
 from veladdon.errors import InputError
 from veladdon.render.app import RenderOptions, RenderResult, render_application
+from veladdon.render.config_templates import render_config_templates
 from veladdon.render.definitions import render_definitions
-from veladdon.render.extras import render_config_templates, render_schemas, render_yaml_views
 from veladdon.render.notes import render_notes, render_secret
+from veladdon.render.ui_schemas import render_schemas
+from veladdon.render.views import render_yaml_views
 from veladdon.wire import BIND_ANNOTATION, DEFINITION_ANNOTATIONS, LEGACY_BIND_ANNOTATION
 
 

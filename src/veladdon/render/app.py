@@ -16,10 +16,19 @@ from pathlib import Path
 from typing import Any
 
 from veladdon.addon.model import Addon, SourceFile
-from veladdon.cue.evaluator import CueError, CueFile, Diagnostic, Evaluator
-from veladdon.cue.source import CueSyntaxError, declared_fields, declares, read_header, with_package
-from veladdon.errors import Detail, InputError
+from veladdon.cue.evaluator import CueError, CueFile, Evaluator
+from veladdon.cue.source import (
+    CueSyntaxError,
+    declared_fields,
+    declares,
+    field_position,
+    fields_named,
+    read_header,
+    with_package,
+)
+from veladdon.errors import InputError
 from veladdon.render.files import ObjectError, nested, object_problem, parse_object, syntax_error
+from veladdon.render.parameter_errors import explain_parameter_error
 from veladdon.wire import APP_API_VERSION, LABEL_AUX, LABEL_NAME, LABEL_REGISTRY, LABEL_VERSION
 
 CONTEXT_FILE = "_veladdon/context.cue"
@@ -138,7 +147,7 @@ def render_application(
         try:
             values = evaluator.export(evaluation.files, evaluation.expressions)
         except CueError as exc:
-            raise _explain(exc, addon, evaluation, evaluator) from exc
+            raise explain_parameter_error(exc, addon.parameter_file, evaluation.files, evaluator) from exc
     results = dict(zip(evaluation.expressions, values, strict=True))
 
     if addon.template_cue is not None:
@@ -183,7 +192,7 @@ def _as_application(
     retyped = None
     if wrong and source is not None:
         key = "kind" if "kind" in wrong else "apiVersion"
-        line, col = _field_position(source.text, key, str(wrong[key]))
+        line, col = _field_position(source, ("output", key), str(wrong[key]))
         where = f"{source.path}:{line}:{col}" if line else str(source.path)
         written = " and ".join(f'{k} "{v}"' for k, v in wrong.items())
         verb = "are" if len(wrong) > 1 else "is"
@@ -195,7 +204,7 @@ def _as_application(
     missing = [key for key in wanted if key not in said]
     untyped = None
     if missing and source is not None:
-        line, col = _field_position(source.text, "output", "")
+        line, col = _field_position(source, ("output",))
         where = f"{source.path}:{line}:{col}" if line else str(source.path)
         what = "`output`" if source.rel.endswith(".cue") else source.rel
         untyped = (
@@ -206,11 +215,25 @@ def _as_application(
     return {**wanted, **body}, retyped, untyped
 
 
-def _field_position(text: str, key: str, value: str) -> tuple[int | None, int | None]:
-    """Where `key: value` is written (the first such line), else where `key:` is."""
+def _field_position(
+    source: SourceFile, path: tuple[str, ...], value: str = ""
+) -> tuple[int | None, int | None]:
+    """Where the field at `path` is declared: in a CUE file as the CUE reader finds it (else the first
+    field of the path's last label whose value holds `value`); in template.yaml, whose loader keeps no
+    positions, the first line writing `<last label>: <value>`, else `<last label>:`."""
+    if source.rel.endswith(".cue"):
+        try:
+            span = field_position(source.text, path)
+            if span is None:
+                named = fields_named(source.text, path[-1])
+                span = next((f.label_span for f in named if value in f.value), None)
+        except CueSyntaxError:
+            span = None
+        return (span.line, span.col) if span is not None else (None, None)
+    key = path[-1]
     pattern = re.compile(rf'(?:^|[\s{{,])"?{key}"?\s*:')
     first: tuple[int | None, int | None] = (None, None)
-    for index, line in enumerate(text.splitlines()):
+    for index, line in enumerate(source.text.splitlines()):
         match = pattern.search(line)
         if match is None:
             continue
@@ -322,7 +345,7 @@ def _outputs(value: Any, addon: Addon) -> list[dict[str, Any]]:
         problem = object_problem(obj)
         if problem is not None:
             source = addon.template_cue
-            line, col = _field_position(source.text, key, "") if source is not None else (None, None)
+            line, col = _field_position(source, ("outputs", key)) if source is not None else (None, None)
             raise ObjectError(
                 f"outputs.{key} {problem}, so the API server would refuse it",
                 path=source.path if source is not None else None,
@@ -368,7 +391,7 @@ def _standalone_components(evaluation: _Evaluation, results: Mapping[str, Any]) 
         if problem is not None:
             # pkg/addon/render.go: renderCompAccordingCUETemplate decodes `output` into a typed
             # ApplicationComponent, which fails on a field of the wrong type.
-            line, col = _field_position(res.text, problem[0], "")
+            line, col = _field_position(res, ("output", problem[0]))
             raise InputError(
                 f"error rendering file {res.rel}: `output.{problem[0]}` {problem[1]}",
                 path=res.path,
@@ -443,7 +466,7 @@ def _assemble(
             label = f"spec.components[{index}]" + (f".{problem[0]}" if problem[0] else "")
             line, col = (None, None)
             if source is not None and problem[0]:
-                line, col = _field_position(source.text, problem[0], "")
+                line, col = _field_position(source, ("output", "spec", "components", problem[0]))
             raise InputError(
                 f"decode app from CUE: `{label}` {problem[1]}",
                 path=source.path if source else None,
@@ -500,176 +523,6 @@ def _clusters(args: Mapping[str, Any]) -> list[str]:
 def _template_path(addon: Addon) -> Path | None:
     source = addon.template_cue or addon.template_yaml
     return source.path if source else None
-
-
-# --- turning CUE errors into messages about parameters ------------------------------------------
-
-_PARAM_PATH = re.compile(r"^parameter((?:\.[\w\"-]+)+)")
-
-
-def _explain(exc: CueError, addon: Addon, evaluation: _Evaluation, evaluator: Evaluator) -> InputError:
-    """Name the parameter, its declared type and usage text wherever an error is about one."""
-    diags = list(exc.diagnostics)
-    if any("incomplete value" in d.message for d in diags):
-        missing = _missing_parameters(evaluation, evaluator)
-        if missing:
-            diags = missing
-    param = addon.parameter_file
-    described = [_describe_parameter(diag, param) for diag in diags]
-    lead = next((i for i, d in enumerate(described) if d is not None), None)
-    if lead is None:
-        return exc
-    # The parameter error leads; every other error follows, in the same words.
-    details = []
-    for index, (diag, desc) in enumerate(zip(diags, described, strict=True)):
-        if index != lead:
-            details.append(Detail(desc.message, desc.path, desc.line, desc.col) if desc else diag.detail())
-    first = described[lead]
-    assert first is not None
-    same = Detail(first.message, first.path, first.line, first.col)
-    first.details = tuple(d for d in dict.fromkeys(details) if d != same)
-    return first
-
-
-def _missing_parameters(evaluation: _Evaluation, evaluator: Evaluator) -> list[Diagnostic]:
-    """On an incomplete output, ask CUE which parameters have no value (only on the error path)."""
-    files = [f for f in evaluation.files if f.role == "parameter" or f.name == CONTEXT_FILE]
-    if not files:
-        return []
-    try:
-        evaluator.export(files, ["parameter"])
-    except CueError as exc:
-        return [d for d in exc.diagnostics if d.message.startswith("parameter.")]
-    return []
-
-
-def _describe_parameter(diag: Diagnostic, param: SourceFile | None) -> InputError | None:
-    match = _PARAM_PATH.match(diag.message)
-    in_param_file = [p for p in diag.positions if param is not None and p.file == str(param.path)]
-    if match is None and not in_param_file:
-        return None
-    name = match.group(1)[1:].replace('"', "") if match else None
-    declared, usage = ("", "")
-    line = in_param_file[0].line if in_param_file else None
-    if line is None and param is not None and name is not None:
-        line = _find_declaration(param.text, name.split("."))
-    if param is not None and line is not None:
-        declared, usage = _declaration_at(param.text, line)
-    if name is None and param is not None and line is not None:
-        name = _label_at(param.text, line)
-    detail = diag.message
-    head, sep, rest = detail.partition(": ")
-    if sep and " " not in head:  # a CUE path (`parameter.x`, or where v0.4 saw it used: `output.spec…`)
-        detail = rest.strip()
-    if "incomplete value" in detail:
-        detail = " is required but has no value"
-    elif "field not allowed" in detail:
-        detail = " is not a parameter of this addon (the parameter schema is closed)"
-    else:
-        detail = _value_error(detail)
-        detail = detail if detail.startswith(":") else f": {detail}"
-    what = f"parameter `{name}`" if name else "parameter"
-    extras = []
-    if declared:
-        extras.append(f"declared as `{declared}`")
-    if usage:
-        extras.append(f"usage: {usage}")
-    suffix = f" ({'; '.join(extras)})" if extras else ""
-    pos = in_param_file[0] if in_param_file else diag.primary
-    if pos is None and param is not None:
-        return InputError(
-            f"{what}{detail}{suffix}",
-            path=param.path,
-            line=line,
-            hint="set it with KEY=VALUE, --set KEY=VALUE or -f values.yaml",
-        )
-    return InputError(
-        f"{what}{detail}{suffix}",
-        path=pos.file if pos else None,
-        line=pos.line if pos else None,
-        col=pos.col if pos else None,
-        hint="set it with KEY=VALUE, --set KEY=VALUE or -f values.yaml",
-    )
-
-
-_TYPE_NAMES = {
-    "int": "an int",
-    "string": "a string",
-    "bool": "a bool",
-    "float": "a float",
-    "number": "a number",
-    "bytes": "bytes",
-    "null": "null",
-}
-_TYPE = r"(?:int|string|bool|float|number|bytes|null|\[.*\]|\{.*\})"
-_TYPE_CONFLICT = re.compile(
-    rf"^conflicting values (?:(?P<value>.+?) and (?P<type>{_TYPE})|(?P<type2>{_TYPE}) and (?P<value2>.+?))"
-    r" \(mismatched types "
-)
-_OUT_OF_BOUND = re.compile(r"^invalid value (?P<value>.+?) \(out of bound (?P<bound>.+)\)$")
-
-
-def _value_error(detail: str) -> str:
-    """CUE's words for a value that fails its declaration, as a user says it: `"abc" is not an int`,
-    `0 is not >=1` (the same on every CUE release: the disjunction with the default is already folded)."""
-    if match := _OUT_OF_BOUND.match(detail):
-        return f": {match.group('value')} is not {match.group('bound')}"
-    if match := _TYPE_CONFLICT.match(detail):
-        kind = match.group("type") or match.group("type2")
-        value = match.group("value") or match.group("value2")
-        if kind.startswith("["):
-            wanted = "a list"
-        elif kind.startswith("{"):
-            wanted = "a struct"
-        else:
-            wanted = _TYPE_NAMES.get(kind, "")
-        if wanted:
-            return f": {value} is not {wanted}"
-    return detail
-
-
-def _declaration_at(text: str, line: int) -> tuple[str, str]:
-    """The type written after the label on `line`, and the `// +usage=` comment above it."""
-    lines = text.splitlines()
-    if not 1 <= line <= len(lines):
-        return "", ""
-    current = lines[line - 1]
-    declared = current.split(":", 1)[1].strip() if ":" in current else ""
-    declared = declared.split("//", 1)[0].strip().rstrip(",")
-    usage = ""
-    for prev in reversed(lines[: line - 1]):
-        stripped = prev.strip()
-        if not stripped.startswith("//"):
-            break
-        body = stripped[2:].strip()
-        if body.startswith("+usage="):
-            usage = body[len("+usage=") :].strip()
-            break
-    return declared, usage
-
-
-def _find_declaration(text: str, path: list[str]) -> int | None:
-    """The line declaring `parameter.a.b` (each label searched after its parent's line)."""
-    lines = text.splitlines()
-    start = 0
-    found: int | None = None
-    for label in ["parameter", *path]:
-        pattern = re.compile(rf'^\s*(?:"{re.escape(label)}"|{re.escape(label)})\s*[?!]?\s*:')
-        for index in range(start, len(lines)):
-            if pattern.match(lines[index]):
-                found, start = index + 1, index + 1
-                break
-        else:
-            return found if label != "parameter" else None
-    return found
-
-
-def _label_at(text: str, line: int) -> str | None:
-    lines = text.splitlines()
-    if not 1 <= line <= len(lines):
-        return None
-    head = lines[line - 1].split(":", 1)[0].strip().rstrip("?!").strip('"')
-    return head or None
 
 
 __all__ = [

@@ -7,7 +7,10 @@ template body. For ALL definition files of an addon together there are two evalu
 1. one `cue export` of an instance holding every header (plain data → `-e`), every template
    nested under a hidden key beside KubeVela's base context stub (so CUE reports compile errors
    against the user's own lines), and every CUE view (which must compile too);
-2. one `cue fmt` of every template text, which is what KubeVela stores.
+2. one `cue fmt -s` of every template text, which is what KubeVela stores;
+3. only when a header writes a status struct (`attributes.status.healthPolicy: {...}`): one `cue fmt`
+   (no `-s`: upstream prints them with `format.Node` and no Simplify) of every such struct. The header
+   is exported with a placeholder string for each; the formatted text takes its place afterwards.
 
 Templates and views that import `vela/*` packages cannot be compiled by a plain `cue`; they are
 reported in `RenderedDefinitions.unchecked`, never silently passed.
@@ -20,12 +23,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from veladdon.addon.model import Addon, SourceFile
-from veladdon.cue.definition_file import DefinitionError, DefinitionSource, split_definition
 from veladdon.cue.evaluator import CueError, CueFile, Evaluator
-from veladdon.cue.lexer import CueSyntaxError
-from veladdon.cue.source import Import, read_header, top_level_fields, unused_imports, with_package
+from veladdon.cue.source import (
+    CueSyntaxError,
+    DefinitionError,
+    DefinitionSource,
+    Import,
+    field_position,
+    fill_status,
+    read_header,
+    split_definition,
+    top_level_fields,
+    unused_imports,
+    with_package,
+)
 from veladdon.errors import InputError
-from veladdon.render.extras import check_cue_view, cue_view_object
 from veladdon.render.files import (
     blank,
     drop_unused_imports,
@@ -34,6 +46,7 @@ from veladdon.render.files import (
     parse_applied_object,
     syntax_error,
 )
+from veladdon.render.views import check_cue_view, cue_view_object
 from veladdon.wire import ALIAS_KEY, DEFINITION_API_VERSION, DESCRIPTION_KEY, USER_PREFIX
 
 KIND_BY_TYPE = {
@@ -133,7 +146,7 @@ def split_all(addon: Addon) -> list[tuple[SourceFile, DefinitionSource]]:
 
 
 def render_definitions(addon: Addon, namespace: str, evaluator: Evaluator) -> RenderedDefinitions:
-    """YAML and CUE definitions plus CUE views, in at most two evaluator round trips."""
+    """YAML and CUE definitions plus CUE views, in at most three evaluator round trips."""
     result = RenderedDefinitions(yaml_definitions=render_yaml_definitions(addon, namespace))
     splits = split_all(addon)
     for view in addon.cue_views:
@@ -180,7 +193,14 @@ def render_definitions(addon: Addon, namespace: str, evaluator: Evaluator) -> Re
         raise _compile_error(exc, addon, splits) from exc
 
     templates = evaluator.fmt([_template_text(split) for _, split in splits]) if splits else []
+    # Status structs are printed by `format.Node` without Simplify (a template with it, as `cue fmt -s`
+    # does), so they take a round trip of their own, and only when a header has one.
+    structs = [struct.fmt_text for _, split in splits for struct in split.status_structs]
+    rest = iter(evaluator.fmt(structs, simplify=False))
     for (source, split), header, template in zip(splits, headers, templates, strict=True):
+        # Placeholders are numbered per file: each header is filled with its own structs.
+        status = {struct.placeholder: struct.value(next(rest)) for struct in split.status_structs}
+        header = fill_status(header, status)
         result.cue_definitions.append(_definition_object(source, split, header, template, namespace))
     result.views = [cue_view_object(view, namespace) for view in addon.cue_views]
     return result
@@ -299,22 +319,14 @@ def _definition_object(
 
 
 def _attribute_position(text: str, split: DefinitionSource, path: list[str]) -> tuple[int, int]:
-    """The line and column of `attributes.<path>` in the header (each label searched after its parent),
+    """The line and column of `attributes.<path>` in the header (else of its deepest declared parent),
     else the definition's name."""
-    lines = text.splitlines()
-    start = split.header_span.line - 1
-    found = (split.name_span.line, split.name_span.col)
-    for label in ["attributes", *path]:
-        pattern = re.compile(rf'(^|[\s{{,])(?:"{re.escape(label)}"|{re.escape(label)})\s*[?!]?\s*:')
-        for index in range(start, len(lines)):
-            match = pattern.search(lines[index])
-            if match:
-                found = (index + 1, match.start() + len(match.group(1)) + 1)
-                start = index
-                break
-        else:
-            return found
-    return found
+    labels = [split.name, "attributes", *path]
+    for depth in range(len(labels), 1, -1):
+        span = field_position(text, labels[:depth])
+        if span is not None:
+            return span.line, span.col
+    return split.name_span.line, split.name_span.col
 
 
 _NOT_FOUND = re.compile(r'reference "parameter" not found')

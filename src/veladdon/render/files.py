@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from veladdon.addon.model import SourceFile
 from veladdon.addon.yamlutil import YamlError, load_yaml
-from veladdon.cue.lexer import CueSyntaxError
-from veladdon.cue.source import read_header, top_level_fields, unused_imports, with_package
+from veladdon.cue.source import CueSyntaxError, read_header, top_level_fields, unused_imports, with_package
 from veladdon.errors import InputError
+
+
+def go_json(value: Any) -> str:
+    """Go's json.Marshal: compact, map keys sorted, and `<`, `>`, `&` escaped for HTML safety."""
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def parse_yaml(source: SourceFile, what: str) -> Any:

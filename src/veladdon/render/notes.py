@@ -12,7 +12,7 @@ from veladdon.cue.evaluator import CueFile, Evaluator
 from veladdon.cue.source import CueSyntaxError, with_package
 from veladdon.errors import InputError
 from veladdon.render.app import context_file, parameter_cue_file, user_args
-from veladdon.render.extras import go_json
+from veladdon.render.files import go_json
 
 SECRET_KEY = "addonParameterDataKey"
 MASK = "***"

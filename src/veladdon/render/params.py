@@ -25,8 +25,8 @@ from veladdon.cue.evaluator import CueError, CueFile, Evaluator
 from veladdon.cue.source import CueSyntaxError, declares
 from veladdon.errors import InputError
 from veladdon.jsonable import Jsonable, json_field
-from veladdon.render.extras import SHORT_TAG, USAGE_TAG, fix_openapi_schema, resolve_openapi
 from veladdon.render.files import nested
+from veladdon.render.openapi import fix_openapi_schema, resolve_openapi, usage
 
 README_START = "<!-- veladdon:params:start -->"
 README_END = "<!-- veladdon:params:end -->"
@@ -165,15 +165,8 @@ def _walk(schema: Mapping[str, Any], prefix: str) -> Iterator[Parameter]:
 
 
 def usage_of(prop: Mapping[str, Any]) -> str:
-    """The text after `+usage=` in the field's doc comment, without a `+short=` part. A plain comment
-    is not usage: it stays the author's note (upstream would show it as the description)."""
-    description = str(prop.get("description", ""))
-    if USAGE_TAG not in description:
-        return ""
-    text = description.split(USAGE_TAG, 1)[1]
-    if SHORT_TAG in text:
-        text = text.split(SHORT_TAG, 1)[0]
-    return " ".join(text.split())
+    """The usage text of a parameter's schema (render.openapi.usage of its description)."""
+    return usage(str(prop.get("description", "")))
 
 
 def implicit_default(prop: Mapping[str, Any]) -> tuple[bool, Any]:
@@ -334,8 +327,6 @@ def update_readme(text: str, table: str) -> str:
 __all__ = [
     "README_END",
     "README_START",
-    "SHORT_TAG",
-    "USAGE_TAG",
     "Parameter",
     "ParameterSchema",
     "format_default",

@@ -8,15 +8,15 @@ import dataclasses
 from collections.abc import Sequence
 
 from veladdon.addon.model import Addon, SourceFile
-from veladdon.cue.definition_file import DefinitionError, split_definition
 from veladdon.cue.evaluator import Evaluator
-from veladdon.cue.source import CueSyntaxError
+from veladdon.cue.source import CueSyntaxError, DefinitionError, split_definition
 from veladdon.errors import InputError
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
+from veladdon.lint.positions import locate
 from veladdon.lint.ruleset import check, define
+from veladdon.render.config_templates import render_config_templates
 from veladdon.render.definitions import DefinitionRefused, RenderedDefinitions, render_definitions
-from veladdon.render.extras import render_config_templates
 from veladdon.wire import DEFINITION_ANNOTATIONS
 
 DF01 = define(
@@ -96,12 +96,12 @@ DF06 = define(
 
 class _NoFormat(Evaluator):
     """The borrowed evaluator's worker, minus `cue fmt`: lint never reads the formatted template text
-    that render stores, so it skips that round trip (a fifth of a cold lint)."""
+    and status strings that render stores, so it skips those round trips (a fifth of a cold lint)."""
 
     def __init__(self, inner: Evaluator) -> None:
         super().__init__(backend=inner.backend)
 
-    def fmt(self, texts: Sequence[str]) -> list[str]:
+    def fmt(self, texts: Sequence[str], *, simplify: bool = True) -> list[str]:
         return list(texts)
 
     def close(self) -> None:
@@ -220,10 +220,18 @@ def definitions(ctx: LintContext) -> None:
 
 
 def _locate(ctx: LintContext, name: str) -> tuple[str, int | None, int | None]:
+    """Where the definition `name` is named: its metadata label in a CUE file, else the first line of
+    a YAML definition holding the name."""
     assert ctx.addon is not None
-    for source in (*ctx.addon.yaml_definitions, *ctx.addon.cue_definitions):
-        for index, line in enumerate(source.text.splitlines()):
-            col = line.find(name)
-            if col >= 0:
-                return source.rel, index + 1, col + 1
+    for source in ctx.addon.yaml_definitions:
+        pos = locate(source.text, name)
+        if pos is not None:
+            return source.rel, pos[0], pos[1]
+    for source in ctx.addon.cue_definitions:
+        try:
+            split = split_definition(source.text)
+        except (DefinitionError, CueSyntaxError):
+            continue
+        if split.name == name:
+            return source.rel, split.name_span.line, split.name_span.col
     return "", None, None

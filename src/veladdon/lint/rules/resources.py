@@ -23,7 +23,7 @@ from veladdon.addon.versions import Version, VersionError, check_semver, parse_v
 from veladdon.errors import InputError
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
-from veladdon.lint.positions import locate_in
+from veladdon.lint.positions import locate_field
 from veladdon.lint.ruleset import check, define
 from veladdon.wire import LABEL_AUX
 
@@ -269,7 +269,9 @@ def output_objects(ctx: LintContext) -> list[ObjectSource]:
     out = []
     for obj in outcome.result.outputs:
         key = obj.get("metadata", {}).get("labels", {}).get(LABEL_AUX, "")
-        found = locate_in([ctx.addon.template_cue, *ctx.addon.cue_resources], f"{key}:", "outputs")
+        found = locate_field(
+            [ctx.addon.template_cue, *ctx.addon.cue_resources], ("outputs", key), ("outputs",)
+        )
         source, line, col = found if found else (ctx.addon.template_cue, 1, None)
         out.append(ObjectSource(obj, source, None, line, col, f"outputs.{key}"))
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from veladdon.addon.loader import version_warning
@@ -13,7 +14,7 @@ from veladdon.cue.evaluator import CueError
 from veladdon.errors import InputError
 from veladdon.lint.context import LintContext
 from veladdon.lint.model import Severity
-from veladdon.lint.positions import locate_in
+from veladdon.lint.positions import locate_field, locate_string
 from veladdon.lint.rules.parameters import PA04, in_definitions, parameter_schema, render_error_rule
 from veladdon.lint.ruleset import check, define
 from veladdon.render.files import ObjectError
@@ -81,8 +82,22 @@ def _template_sources(ctx: LintContext) -> list[SourceFile | None]:
     return [ctx.addon.template_cue, ctx.addon.template_yaml, *ctx.addon.cue_resources]
 
 
-def _at(ctx: LintContext, *needles: str) -> tuple[SourceFile | str, int | None, int | None]:
-    found = locate_in(_template_sources(ctx), *needles)
+# The Application's components: where the template declares them, else any `components` field.
+_COMPONENTS = (("output", "spec", "components"), ("*", "components"), ("output",))
+
+
+def _at(
+    ctx: LintContext, *paths: Sequence[str], string: str | None = None
+) -> tuple[SourceFile | str, int | None, int | None]:
+    """The first of the field `paths` the template files declare (with `string`: first that string
+    literal inside the field at `paths[0]`, else anywhere: a component may be written apart from the
+    list that holds it), else line 1 of the template."""
+    found = None
+    if string is not None:
+        found = locate_string(_template_sources(ctx), string, paths[0])
+        found = found or locate_string(_template_sources(ctx), string)
+    if found is None:
+        found = locate_field(_template_sources(ctx), *paths)
     if found is not None:
         return found
     assert ctx.addon is not None
@@ -92,12 +107,12 @@ def _at(ctx: LintContext, *needles: str) -> tuple[SourceFile | str, int | None, 
 
 def _at_path(ctx: LintContext, message: str) -> tuple[SourceFile | str, int | None, int | None]:
     """CUE prints some errors (incomplete values) without a position but with the field's path: find
-    the path's last label in the template files."""
+    that field in the template files, else the path's last label anywhere."""
     path = message.split(":", 1)[0].strip()
-    labels = [part for part in path.split(".") if part and not part.isdigit()]
+    labels = tuple(part for part in path.split(".") if part and not part.isdigit())
     if not labels or " " in path:
-        return _at(ctx, "output:")
-    return _at(ctx, f"{labels[-1]}:", "output:")
+        return _at(ctx, ("output",))
+    return _at(ctx, labels, ("*", labels[-1]), ("output",))
 
 
 @check(PA04, TP01, TP02, TP03, TP04, TP05)
@@ -146,25 +161,25 @@ def rendered(ctx: LintContext) -> None:
     names: list[str] = []
     for index, comp in enumerate(components):
         if not isinstance(comp, dict):
-            ctx.report("TP02", f"component #{index + 1} is not an object", *_at(ctx, "components"))
+            ctx.report("TP02", f"component #{index + 1} is not an object", *_at(ctx, *_COMPONENTS))
             continue
         name, kind = comp.get("name"), comp.get("type")
         if not isinstance(name, str) or not name:
-            ctx.report("TP02", f"component #{index + 1} has no name", *_at(ctx, "components"))
+            ctx.report("TP02", f"component #{index + 1} has no name", *_at(ctx, *_COMPONENTS))
         else:
             names.append(name)
         if not isinstance(kind, str) or not kind:
             where = (
-                _at(ctx, f'"{name}"', "components")
+                _at(ctx, *_COMPONENTS, string=name)
                 if isinstance(name, str) and name
-                else _at(ctx, "components")
+                else _at(ctx, *_COMPONENTS)
             )
             ctx.report("TP02", f"component {name or '#' + str(index + 1)!r} has no type", *where)
     for name, count in sorted(Counter(names).items()):
         if count > 1:
             ctx.report(
                 "TP03", f"component name {name!r} is used by {count} components; names must be unique",
-                *_at(ctx, f'"{name}"', "components"),
+                *_at(ctx, *_COMPONENTS, string=name),
             )  # fmt: skip
     for obj in result.outputs:
         _check_output(ctx, obj)
@@ -176,7 +191,7 @@ def rendered(ctx: LintContext) -> None:
         if at is not None:
             ctx.report("TP05", message, at, line, col)
         else:
-            ctx.report("TP05", warning, *_at(ctx, "metadata:", "output:"))
+            ctx.report("TP05", warning, *_at(ctx, ("output", "metadata"), ("output",)))
 
 
 _LOCATED = re.compile(r"^(?P<file>/[^:]+):(?P<line>\d+)(?::(?P<col>\d+))?: (?P<message>.*)$", re.S)
@@ -201,7 +216,7 @@ def _check_output(ctx: LintContext, obj: dict[str, Any]) -> None:
         ctx.report(
             "TP04",
             f"outputs.{key} is not a Kubernetes object: no {', '.join(missing)}",
-            *_at(ctx, f"{key}:", "outputs"),
+            *_at(ctx, ("outputs", key), ("outputs",)),
         )
 
 

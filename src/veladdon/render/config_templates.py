@@ -1,92 +1,22 @@
-"""UI schemas, VelaQL views and config templates → ConfigMaps (upstream §5.9–§5.11)."""
+"""Config templates (config-templates/*.cue) → `config-template-<name>` ConfigMaps (upstream §5.11)."""
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from veladdon.addon.model import Addon, SourceFile
 from veladdon.addon.yamlutil import dump_yaml
 from veladdon.cue.evaluator import CueError, CueFile, Evaluator
-from veladdon.cue.lexer import ParsedSource
-from veladdon.cue.source import CueSyntaxError, declares
+from veladdon.cue.source import CueSyntaxError, declares, parse
 from veladdon.errors import InputError
-from veladdon.render.files import (
-    blank,
-    drop_unused_imports,
-    imports_vela,
-    nested,
-    parse_applied_object,
-    parse_yaml,
-    syntax_error,
-)
+from veladdon.render.files import blank, drop_unused_imports, imports_vela, nested
+from veladdon.render.openapi import fix_openapi_schema, resolve_openapi
 
 CONFIG_TEMPLATE_PREFIX = "config-template-"
 # Appended to every config template's text by KubeVela (pkg/config/context.DefaultContext).
 CONFIG_DEFAULT_CONTEXT = "\n\tcontext: {\n\t\tname: string\n\t\tnamespace: string\n\t}\n"
-USAGE_TAG = "+usage="
-SHORT_TAG = "+short="
-
-
-def go_json(value: Any) -> str:
-    """Go's json.Marshal: compact, map keys sorted, and `<`, `>`, `&` escaped for HTML safety."""
-    text = json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def render_schemas(addon: Addon, namespace: str) -> list[dict[str, Any]]:
-    """Each file of schemas/ → ConfigMap `<file name up to its first dot>` with `ui-schema` JSON."""
-    objects = []
-    for source in addon.schemas:
-        data = parse_yaml(source, f"render uiSchema file {source.rel}")
-        objects.append(
-            {
-                "apiVersion": "v1",
-                "kind": "ConfigMap",
-                "metadata": {"name": source.stem, "namespace": namespace},
-                "data": {"ui-schema": go_json(data)},
-            }
-        )
-    return objects
-
-
-def render_yaml_views(addon: Addon) -> list[dict[str, Any]]:
-    """YAML views are applied as written (no namespace override, as upstream)."""
-    views = []
-    for source in addon.yaml_views:
-        obj = parse_applied_object(source, f"render velaQL view file {source.rel}")
-        views.append(obj)
-    return views
-
-
-def check_cue_view(source: SourceFile) -> None:
-    """A CUE view must define `status` or `export` (upstream §5.10)."""
-    try:
-        ok = declares(source.text, "status") or declares(source.text, "export")
-    except CueSyntaxError as exc:
-        raise syntax_error(source, exc, "error when parsing view") from exc
-    if not ok:
-        raise InputError(
-            "no `status` or `export` field found in view",
-            path=source.path,
-            hint="a VelaQL view returns its result in `status` (or `export`)",
-        )
-
-
-def cue_view_object(source: SourceFile, namespace: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "ConfigMap",
-        "metadata": {"name": Path(source.rel).name.removesuffix(".cue"), "namespace": namespace},
-        "data": {"template": source.text},
-    }
-
-
-# --- config templates ---------------------------------------------------------------------------
 
 
 def render_config_templates(
@@ -115,29 +45,20 @@ def render_config_templates(
     schema_files: list[CueFile] = []
     expressions: list[str] = []
     ctx = "context: {name: string, namespace: string, ...}\n"
+
+    def held(source: SourceFile, index: int) -> CueFile:
+        """The config template nested under its holder `#_veladdon_c<index>`, lines unchanged."""
+        holder = f"#_veladdon_c{index}"
+        text = nested(source, holder, "main", prelude=ctx)
+        return CueFile(source.rel, text, origin=str(source.path), holders=((holder, ""),))
+
     for index, source in checked:
-        holders = ((f"#_veladdon_c{index}", ""),)
-        files.append(
-            CueFile(
-                source.rel,
-                nested(source, f"#_veladdon_c{index}", "main", prelude=ctx),
-                origin=str(source.path),
-                holders=holders,
-            )
-        )
+        files.append(held(source, index))
         # pkg/config/factory.go: ParseTemplate compiles the whole script, but the schema comes from
         # `template.parameter` alone (pkg/utils/common/common.go: GenOpenAPIWithCueX →
         # FillParameterDefinitionFieldIfNotExist), so an `output` that is not concrete without
         # parameters (`"key: " + parameter.key`) must not stop the schema.
-        only = dataclasses.replace(source, text=parameter_only(source.text))
-        schema_files.append(
-            CueFile(
-                source.rel,
-                nested(only, f"#_veladdon_c{index}", "main", prelude=ctx),
-                origin=str(source.path),
-                holders=holders,
-            )
-        )
+        schema_files.append(held(dataclasses.replace(source, text=parameter_only(source.text)), index))
         expressions += [f"#_veladdon_c{index}.metadata", f"_veladdon_w{index}"]
     writer_lines = ["package main"]
     for index, _ in checked:
@@ -169,11 +90,8 @@ def render_config_templates(
             values = evaluator.export([*files, writers], expressions)
             openapi = evaluator.openapi([*schema_files, schemas])
         except CueError as exc:
-            raise InputError(
+            raise exc.reworded(
                 f"render the config template fail: the cue script is invalid: {scrub(exc.message)}",
-                path=exc.path,
-                line=exc.line,
-                col=exc.col,
                 details=[dataclasses.replace(d, message=scrub(d.message)) for d in exc.details],
             ) from exc
 
@@ -202,7 +120,7 @@ def parameter_only(text: str) -> str:
     """`text` with everything but `metadata`, `template.parameter`, definitions and hidden fields
     blanked out (newlines kept, so positions stay the user's): what the schema is generated from."""
     try:
-        ps = ParsedSource(text)
+        ps = parse(text)
     except CueSyntaxError:
         return text
     chars = list(text)
@@ -261,76 +179,4 @@ def _config_template_configmap(
     }
 
 
-def resolve_openapi(document: Mapping[str, Any], name: str) -> dict[str, Any]:
-    """The schema `name` of `cue def --out openapi` with every `$ref` expanded (as KubeVela expands them).
-
-    CUE refers to values inside other schemas by dotted paths (`#/components/schemas/_c0.template.x`),
-    which are not schemas of their own: walk `properties` to find them.
-    """
-    schemas = document.get("components", {}).get("schemas", {})
-
-    def target(ref: str, depth: int) -> Any:
-        """The raw node a `$ref` points at (its own `$ref`s not yet expanded)."""
-        path = ref.removeprefix("#/components/schemas/")
-        if path in schemas:
-            return schemas[path]
-        head, *rest = path.split(".")
-        node: Any = schemas.get(head, {})
-        for part in rest:
-            node = deref(node, depth + 1)
-            node = node.get("properties", {}).get(part, {}) if isinstance(node, dict) else {}
-        return node
-
-    def deref(node: Any, depth: int) -> Any:
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 50:
-            extra = {k: v for k, v in node.items() if k != "$ref"}
-            node = {**target(node["$ref"], depth + 1), **extra}
-            depth += 1
-        return node
-
-    def expand(node: Any, depth: int) -> Any:
-        if depth > 50:
-            return {}
-        node = deref(node, depth)
-        if isinstance(node, dict):
-            return {k: expand(v, depth + 1) for k, v in node.items()}
-        if isinstance(node, list):
-            return [expand(v, depth + 1) for v in node]
-        return node
-
-    expanded = expand(schemas.get(name, {}), 0)
-    return copy.deepcopy(expanded) if isinstance(expanded, dict) else {}
-
-
-def fix_openapi_schema(name: str, schema: dict[str, Any]) -> None:
-    """KubeVela's FixOpenAPISchema: each property titled by its name, `+usage=` text as description."""
-    kind = schema.get("type")
-    if kind == "object":
-        for key, value in (schema.get("properties") or {}).items():
-            if isinstance(value, dict):
-                fix_openapi_schema(key, value)
-    elif kind == "array" and isinstance(schema.get("items"), dict):
-        fix_openapi_schema("", schema["items"])
-    if name:
-        schema["title"] = name
-    description = str(schema.get("description", ""))
-    if USAGE_TAG in description:
-        description = description.split(USAGE_TAG, 1)[1]
-    if SHORT_TAG in description:
-        description = description.split(SHORT_TAG, 1)[0].strip()
-    if description:
-        schema["description"] = description
-    else:
-        schema.pop("description", None)
-
-
-__all__ = [
-    "check_cue_view",
-    "cue_view_object",
-    "fix_openapi_schema",
-    "go_json",
-    "render_config_templates",
-    "render_schemas",
-    "render_yaml_views",
-    "resolve_openapi",
-]
+__all__ = ["CONFIG_DEFAULT_CONTEXT", "CONFIG_TEMPLATE_PREFIX", "parameter_only", "render_config_templates"]
