@@ -6,8 +6,12 @@ disabled afterwards only when the run enabled them."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -230,3 +234,39 @@ def test_a_dependency_is_disabled_afterwards_only_when_the_run_enabled_it(
         "(`veladdon disable dep-base`), or pass --reuse to test it in place"
     ), last
     assert out == ""
+
+
+def test_ctrl_c_disables_what_the_run_enabled_and_writes_the_steps_that_ran(
+    kube: KubeTarget, cluster: Cluster, tmp_path: Path
+) -> None:
+    """Interrupted while enable waits for a Deployment that never becomes ready: exit 130 within
+    seconds, the addon disabled (garbage collection does the rest), the JUnit report holds the steps that
+    had finished."""
+    junit = tmp_path / "report.xml"
+    env = dict(os.environ)  # VELADDON_CUE: this test's CUE release (tests/conftest.py)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "veladdon", "test", str(FIXTURES / "never-ready"), "--timeout", "5m",
+         "--junit", str(junit), "--kubeconfig", str(kube.kubeconfig), "--context", kube.context],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while cluster.get(APP_API_VERSION, "Application", "addon-never-ready", NS) is None:
+        assert proc.poll() is None and time.monotonic() < deadline, "the test run never enabled the addon"
+        time.sleep(0.2)
+    time.sleep(1.0)  # waiting for the Application to run, now
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - sent < 10
+    assert err.strip().splitlines()[-1] == (
+        "Error: interrupted while testing addon never-ready; disabled never-ready (garbage collection "
+        "removes the rest)"
+    ), err
+    assert "PASS  server dry run" in out
+    names = [c.get("name") for c in ET.parse(junit).getroot().iter("testcase")]
+    assert names == ["render", "server dry run"]
+    deadline = time.monotonic() + 60
+    while cluster.get(APP_API_VERSION, "Application", "addon-never-ready", NS) is not None:
+        assert time.monotonic() < deadline, "the interrupted run left the addon enabled"
+        time.sleep(0.5)
