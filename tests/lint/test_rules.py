@@ -244,7 +244,7 @@ def clean_report(lint_evaluator: Evaluator) -> LintReport:
 
 def test_every_rule_has_a_case() -> None:
     ids = {r.id for r in all_rules()}
-    assert ids - {"VB01"} == set(CASES)  # VB01 needs git: tests/lint/test_versioning.py
+    assert ids - {"VB01"} == set(CASES)  # VB01 needs git: tests/lint/test_cli.py (--since)
 
 
 def test_clean_addon_has_no_findings(clean_report: LintReport) -> None:
