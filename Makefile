@@ -46,8 +46,11 @@ typecheck: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports
 
+# Two workers: the suite waits on clusters and CUE processes as much as it computes. Each shared control
+# plane's tests stay on one worker (xdist_group, tests/conftest.py), so each plane starts once.
+TEST_WORKERS ?= 2
 unit: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 test: install engines lint typecheck layers unit
 

@@ -112,12 +112,11 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
-_WHERE: dict[str, tuple[str | None, str | None]] = {}
-
-
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Records where each test runs; and runs a test on KubeVela's real controller once, on the CUE
-    release KubeVela embeds (the other releases are checked on the other targets)."""
+    """Records where each test runs (in its reports' user properties, which pytest-xdist's workers send
+    back); keeps the tests of each shared control plane on one worker (`xdist_group`), so a parallel
+    run starts each plane once; and runs a test on KubeVela's real controller once, on the CUE release
+    KubeVela embeds (the other releases are checked on the other targets)."""
     kept, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
@@ -127,7 +126,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             dropped.append(item)
             continue
         kept.append(item)
-        _WHERE[item.nodeid] = (release.id if release is not None else None, params.get("kube"))
+        kube = params.get("kube")
+        item.user_properties.append(("where", (release.id if release is not None else None, kube)))
+        if kube in ("controlplane", "controller"):
+            item.add_marker(pytest.mark.xdist_group(kube))
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
@@ -139,10 +141,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     counts: dict[str, dict[str, int]] = {}
     for outcome in ("passed", "failed", "skipped", "error"):
         for report in terminalreporter.stats.get(outcome, []):
-            nodeid = getattr(report, "nodeid", None)
-            if nodeid not in _WHERE or (outcome == "passed" and report.when != "call"):
+            where = dict(getattr(report, "user_properties", ()) or ()).get("where")
+            if where is None or (outcome == "passed" and report.when != "call"):
                 continue
-            for label in _WHERE[nodeid]:
+            for label in where:
                 if label is not None:
                     row = counts.setdefault(label, {})
                     row[outcome] = row.get(outcome, 0) + 1

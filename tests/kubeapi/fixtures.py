@@ -639,8 +639,12 @@ class SharedControlPlane:
             for name in self._names(RESOURCE_TRACKERS).keys() - self._baseline["resourcetrackers"].keys():
                 self._clear_finalizers(f"{RESOURCE_TRACKERS}/{name}")
                 self._delete(f"{RESOURCE_TRACKERS}/{name}")
+        # CRDs are waited for too: a CRD still terminating belongs to the Application that applied it, and
+        # KubeVela refuses to let the next test's addon apply it ("managed by other application").
         for name in self._crds().keys() - self._baseline["crds"].keys():
-            self._delete(f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}")
+            path = f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}"
+            self._delete(path)
+            left.append(path)
         for name in self._names("/api/v1/namespaces").keys() - self._baseline["namespaces"].keys():
             self._delete(f"/api/v1/namespaces/{name}")
         wait_for(

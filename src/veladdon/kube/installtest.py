@@ -66,8 +66,6 @@ from veladdon.wording import plural
 APP_LABEL = "app.oam.dev/name"
 APP_NAMESPACE_LABEL = "app.oam.dev/namespace"
 POLL = 1.0
-# An object as the cluster knows it: apiVersion, kind, name, namespace (None: cluster-scoped).
-Key = tuple[str, str, str, str | None]
 # Application policies under which KubeVela's garbage collection keeps objects on purpose.
 KEEPING_POLICIES = ("garbage-collect", "apply-once", "shared-resource")
 
@@ -246,7 +244,7 @@ class _AddonRun:
         self.touched = False  # this run applied the addon (so it disables it)
         self.dependencies: list[str] = []  # enabled by this run, in the order they were
         self.policies: list[dict[str, Any]] = []  # the Application's, as it was before disable
-        self.kept_on_purpose: list[Key] = []  # what KubeVela's garbage collection skips (skipGC)
+        self.kept_on_purpose: list[ObjectRef] = []  # what KubeVela's garbage collection skips (skipGC)
 
     # --- driving ---------------------------------------------------------------------------------
 
@@ -428,39 +426,32 @@ class _AddonRun:
         assert self.rendered is not None and self.report is not None
         app = self.live_app()
         uid = app["metadata"]["uid"]
-        recorded = {self.namespaced_ref(r).key() for r in recorded_objects(app)}
+        recorded = {self.namespaced_ref(r) for r in recorded_objects(app)}
+        app_name = app["metadata"]["name"]
         problems = []
         if (app["metadata"].get("labels") or {}).get(LABEL_NAME) != self.name:
-            problems.append(
-                f"Application {self.ns}/{self.report.app_name}: no label {LABEL_NAME}={self.name}"
-            )
-        adopted = {o.ref.key() for o in self.report.outcomes if o.ref.adopted}
-        mine = [
-            o for o in self.rendered.objects(include_secret=True)[1:] if ObjectRef.of(o).key() not in adopted
-        ]
+            problems.append(f"Application {self.ns}/{app_name}: no label {LABEL_NAME}={self.name}")
+        adopted = {o.ref for o in self.report.outcomes if o.ref.adopted}
+        mine = [o for o in self.rendered.objects(include_secret=True)[1:] if ObjectRef.of(o) not in adopted]
+
+        def veladdons(live: dict[str, Any]) -> list[str]:
+            if _owned_by(live, uid) or ObjectRef.of(live) in recorded:
+                return []
+            return [f"not owned by Application {self.ns}/{app_name} (no owner reference, no record of it)"]
+
+        managed = managed_resources(self.cluster, app)
+
+        def kubevelas(live: dict[str, Any]) -> list[str]:
+            why = [] if ObjectRef.of(live) in managed else ["not in the Application's ResourceTrackers"]
+            if (live["metadata"].get("labels") or {}).get(APP_LABEL) != app_name:
+                why.insert(0, f"no label {APP_LABEL}={app_name}")
+            return why
+
         for obj in mine:
-            live = self.live(obj)
-            if live is None:
-                problems.append(f"{_describe(obj)}: not in the cluster after enable")
-                continue
-            problems += _label_problems(obj, live)
-            if not _owned_by(live, uid) and ObjectRef.of(live).key() not in recorded:
-                problems.append(
-                    f"{_describe(live)}: not owned by Application {self.ns}/{self.report.app_name} "
-                    "(no owner reference, not in veladdon's record)"
-                )
-        applied = managed_resources(self.cluster, app)
+            problems += self.ownership(obj, "not in the cluster after enable", veladdons)
         dispatched = dispatched_objects(self.rendered.application)
         for obj in dispatched:
-            live = self.live(obj)
-            if live is None:
-                problems.append(f"{_describe(obj)}: KubeVela did not apply it (not in the cluster)")
-                continue
-            problems += _label_problems(obj, live)
-            if (live["metadata"].get("labels") or {}).get(APP_LABEL) != self.report.app_name:
-                problems.append(f"{_describe(live)}: no label {APP_LABEL}={self.report.app_name}")
-            if _identity(live) not in applied:
-                problems.append(f"{_describe(live)}: not in the Application's ResourceTrackers")
+            problems += self.ownership(obj, "KubeVela did not apply it (not in the cluster)", kubevelas)
         if problems:
             raise StepFailed(_first(problems, "not the addon's"), problems)
         result.message = (
@@ -474,6 +465,16 @@ class _AddonRun:
         if app is None:
             raise StepFailed(f"Application {self.ns}/{self.report.app_name} is gone")
         return app
+
+    def ownership(
+        self, obj: dict[str, Any], missing: str, owned: Callable[[dict[str, Any]], list[str]]
+    ) -> list[str]:
+        """What is wrong with one rendered object in the cluster: absent, a label it was rendered with
+        not there, or not the addon's by `owned`'s rule."""
+        live = self.live(obj)
+        if live is None:
+            return [f"{_describe(obj)}: {missing}"]
+        return [*_label_problems(obj, live), *(f"{_describe(live)}: {why}" for why in owned(live))]
 
     def namespaced_ref(self, ref: ObjectRef) -> ObjectRef:
         """`ref` with the namespace enable gave it (namespaced objects default to the system namespace)."""
@@ -532,7 +533,7 @@ class _AddonRun:
                 with contextlib.suppress(NotFound):
                     self.cluster.delete(obj["apiVersion"], obj["kind"], meta["name"], meta.get("namespace"))
             self.cluster.delete("v1", "Namespace", namespace)
-        self.wait_gone([("v1", "Namespace", namespace, None)], f"namespace {namespace} of example {file}")
+        self.wait_gone([ObjectRef("v1", "Namespace", namespace)], f"namespace {namespace} of example {file}")
 
     # --- 6. idempotent ---------------------------------------------------------------------------
 
@@ -627,35 +628,32 @@ class _AddonRun:
             raise StepFailed(_first(problems, "disable left the cluster changed"), problems)
         result.message = f"disabled; all {plural(len(owned), 'object')} the addon owned are gone"
 
-    def owned_objects(self) -> list[Key]:
+    def owned_objects(self) -> list[ObjectRef]:
         """What the addon owns now: its Application, the objects veladdon recorded (not adopted) and the
         objects KubeVela applied for it in this cluster."""
         app = find_app(self.cluster, self.name, self.ns)
         if app is None:
             return []
-        meta = app["metadata"]
-        owned: list[Key] = [(APP_API_VERSION, "Application", meta["name"], self.ns)]
-        for ref in map(self.namespaced_ref, recorded_objects(app)):
-            if not ref.adopted:
-                owned.append((ref.api_version, ref.kind, ref.name, ref.namespace))
+        owned = [ObjectRef(APP_API_VERSION, "Application", app["metadata"]["name"], self.ns)]
+        owned += [ref for ref in map(self.namespaced_ref, recorded_objects(app)) if not ref.adopted]
         managed = managed_resources(self.cluster, app)
-        owned += sorted((k for k, skip in managed.items() if not skip), key=_sortable)
-        self.kept_on_purpose = sorted((k for k, skip in managed.items() if skip), key=_sortable)
+        owned += sorted((ref for ref, skip in managed.items() if not skip), key=ObjectRef.key)
+        self.kept_on_purpose = sorted((ref for ref, skip in managed.items() if skip), key=ObjectRef.key)
         return list(dict.fromkeys(owned))
 
-    def survivors(self, owned: list[Key]) -> list[str]:
+    def survivors(self, owned: list[ObjectRef]) -> list[str]:
         try:
             self.wait_gone(owned, f"the objects of addon {self.name}")
         except StepFailed as exc:
             return exc.lines
         return []
 
-    def wait_gone(self, objects: list[Key], what: str) -> None:
+    def wait_gone(self, objects: list[ObjectRef], what: str) -> None:
         """Poll until none of `objects` exists; StepFailed naming each survivor and what holds it."""
         deadline = time.monotonic() + self.options.timeout
         pending = list(objects)
         while True:
-            last: dict[Key, dict[str, Any]] = {}
+            last: dict[ObjectRef, dict[str, Any]] = {}
             for item in pending:
                 if (live := self._get(item)) is not None:
                     last[item] = live
@@ -671,13 +669,14 @@ class _AddonRun:
             )
             time.sleep(min(POLL, left))
 
-    def _get(self, item: Key) -> dict[str, Any] | None:
-        api_version, kind, name, namespace = item
+    def _get(self, ref: ObjectRef) -> dict[str, Any] | None:
         try:
-            namespaced = self.cluster.namespaced(api_version, kind)
+            namespaced = self.cluster.namespaced(ref.api_version, ref.kind)
         except NotFound:
             return None  # the kind itself is gone (its CRD was collected)
-        return self.cluster.get(api_version, kind, name, (namespace or self.ns) if namespaced else None)
+        return self.cluster.get(
+            ref.api_version, ref.kind, ref.name, (ref.namespace or self.ns) if namespaced else None
+        )
 
 
 class _Skip(Exception):
@@ -724,50 +723,33 @@ def _needs_brought(
     return bool(namespace in namespaces and cluster.get("v1", "Namespace", namespace) is None)
 
 
-def managed_resources(cluster: Cluster, app: dict[str, Any]) -> dict[Key, bool]:
+def managed_resources(cluster: Cluster, app: dict[str, Any]) -> dict[ObjectRef, bool]:
     """What KubeVela applied for `app` in this cluster, and whether its garbage collection skips it: the
     `managedResources` of the Application's ResourceTrackers (KubeVela's own record of what an Application
     owns, which its garbage collection works from; `status.appliedResources` leaves out what it skips)."""
     meta = app["metadata"]
     selector = f"{APP_LABEL}={meta['name']},{APP_NAMESPACE_LABEL}={meta.get('namespace', '')}"
-    out: dict[Key, bool] = {key: False for key in _applied_resources(app)}
+    applied = (app.get("status") or {}).get("appliedResources") or []
+    out: dict[ObjectRef, bool] = {ref: False for ref in _local_refs(applied)}
     with contextlib.suppress(NotFound):
         for tracker in cluster.list(APP_API_VERSION, "ResourceTracker", label_selector=selector):
-            for item in (tracker.get("spec") or {}).get("managedResources") or []:
-                if (
-                    isinstance(item, dict)
-                    and item.get("cluster") in (None, "", "local")
-                    and not item.get("deleted")
-                ):
-                    key = (
-                        str(item.get("apiVersion")),
-                        str(item.get("kind")),
-                        str(item.get("name")),
-                        item.get("namespace") or None,
-                    )
-                    out[key] = out.get(key, False) or bool(item.get("skipGC"))
+            items = (tracker.get("spec") or {}).get("managedResources") or []
+            for ref, item in zip(_local_refs(items), _local(items), strict=True):
+                if not item.get("deleted"):
+                    out[ref] = out.get(ref, False) or bool(item.get("skipGC"))
     return out
 
 
-def _applied_resources(app: dict[str, Any]) -> set[Key]:
-    """KubeVela's `status.appliedResources` in this cluster, as (apiVersion, kind, name, namespace)."""
-    out = set()
-    for item in (app.get("status") or {}).get("appliedResources") or []:
-        if isinstance(item, dict) and item.get("cluster") in (None, "", "local"):
-            out.add(
-                (
-                    str(item.get("apiVersion")),
-                    str(item.get("kind")),
-                    str(item.get("name")),
-                    item.get("namespace") or None,
-                )
-            )
-    return out
+def _local(items: list[Any]) -> list[dict[str, Any]]:
+    """KubeVela's resource entries for this cluster (`cluster` empty or `local`)."""
+    return [i for i in items if isinstance(i, dict) and i.get("cluster") in (None, "", "local")]
 
 
-def _identity(obj: dict[str, Any]) -> Key:
-    meta = obj.get("metadata", {})
-    return (obj["apiVersion"], obj["kind"], meta.get("name", ""), meta.get("namespace") or None)
+def _local_refs(items: list[Any]) -> list[ObjectRef]:
+    return [
+        ObjectRef(str(i.get("apiVersion")), str(i.get("kind")), str(i.get("name")), i.get("namespace"))
+        for i in _local(items)
+    ]
 
 
 def _owned_by(obj: dict[str, Any], uid: str) -> bool:
@@ -787,9 +769,8 @@ def _label_problems(rendered: dict[str, Any], live: dict[str, Any]) -> list[str]
 
 
 def _describe(obj: dict[str, Any]) -> str:
-    meta = obj.get("metadata", {})
-    where = f"{meta['namespace']}/" if meta.get("namespace") else ""
-    return f"{obj.get('kind')} {where}{meta.get('name', '')}"
+    """`Kind namespace/name`, as the other cluster commands name an object."""
+    return ObjectRef.of(obj).located()
 
 
 def _holds(obj: dict[str, Any], policies: list[dict[str, Any]]) -> str:
@@ -822,21 +803,21 @@ def not_running(cluster: Cluster, app: dict[str, Any]) -> list[str]:
         for s in status.get("services") or []
         if isinstance(s, dict) and not s.get("healthy", True)
     ]
-    for api_version, kind, name, namespace in sorted(managed_resources(cluster, app), key=_sortable):
-        if (api_version, kind) != ("apps/v1", "Deployment"):
+    for ref in sorted(managed_resources(cluster, app), key=ObjectRef.key):
+        if (ref.api_version, ref.kind) != ("apps/v1", "Deployment"):
             continue
-        deployment = cluster.get(api_version, kind, name, namespace)
+        deployment = cluster.get_object(ref)
         if deployment is None:
             continue
         want = (deployment.get("spec") or {}).get("replicas", 1)
         ready = (deployment.get("status") or {}).get("readyReplicas", 0) or 0
         if ready >= want:
             continue
-        line = f"Deployment {namespace}/{name}: {ready}/{want} replicas ready"
+        line = f"{ref.located()}: {ready}/{want} replicas ready"
         selector = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
         if selector:
             labels = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
-            for pod in cluster.list("v1", "Pod", namespace=namespace, label_selector=labels)[:3]:
+            for pod in cluster.list("v1", "Pod", namespace=ref.namespace, label_selector=labels)[:3]:
                 line += f"; {_pod_waits(pod)}"
         lines.append(line)
     return lines
@@ -849,10 +830,6 @@ def _pod_waits(pod: dict[str, Any]) -> str:
         if condition.get("status") == "False" and condition.get("message"):
             return f"{text}: {condition.get('reason') or condition.get('type')}: {condition['message']}"
     return text
-
-
-def _sortable(key: Key) -> tuple[str, str, str, str]:
-    return (key[0], key[1], key[2], key[3] or "")
 
 
 def _first(problems: list[str], what: str) -> str:
