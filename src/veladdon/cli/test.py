@@ -107,12 +107,11 @@ def test_cmd(
         reuse=reuse,
         system_namespace=system_namespace(),
     )
-    folders = discover(paths)
-    if since is not None:
-        verify_ref(folders[0], since)
-        folders = [f for f in folders if changed_files(f, since)]
-    if upgrade_from is not None:
-        verify_ref(folders[0] if folders else Path.cwd(), upgrade_from, "--upgrade-from")
+    found = discover(paths)
+    for flag, ref in (("--since", since), ("--upgrade-from", upgrade_from)):
+        if ref is not None:
+            verify_ref(found[0], ref, flag)
+    folders = [f for f in found if since is None or changed_files(f, since)]
     check_inputs(folders, options)
     if not folders:
         term.info(f"no addon changed since {since}: nothing to test")
