@@ -212,18 +212,30 @@ def test_an_upgrade_that_loses_a_parameter_fails_naming_it(
 def test_a_dependency_is_disabled_afterwards_only_when_the_run_enabled_it(
     capsys: Capture, kube: KubeTarget, cluster: Cluster, tmp_path: Path
 ) -> None:
-    base = addon(tmp_path, "dep-base", {"resources/web.cue": webservice("dep-base")})
+    """The dependency brings a CRD whose object the addon applies: the dry run checks that object after
+    enable, once the dependency has made the CRD."""
+    crd = (EXAMPLE / "resources" / "crd.yaml").read_text()
+    widget = (
+        "apiVersion: databases.spotahome.com/v1\nkind: RedisFailover\nmetadata:\n  name: dep-cache\n"
+        "  namespace: vela-system\nspec: {}\n"
+    )
+    base = addon(
+        tmp_path, "dep-base", {"resources/web.cue": webservice("dep-base"), "resources/crd.yaml": crd}
+    )
     user = addon(
         tmp_path,
         "dep-user",
         {
             "metadata.yaml": "name: dep-user\nversion: 1.0.0\ndependencies:\n  - name: dep-base\n",
             "resources/web.cue": webservice("dep-user"),
+            "resources/cache.yaml": widget,
         },
     )
     code, out, err = veladdon(capsys, kube, "test", str(user), "--timeout", "2m", "-o", "json")
     assert code == 0, out + err
     result = steps(json.loads(out), "dep-user")
+    assert result["server dry run"]["message"].endswith("checked after enable: accepted"), result
+    assert "deferred: RedisFailover vela-system/dep-cache" in result["server dry run"]["details"]
     assert "dependency dep-base 1.0.0 enabled" in result["enable"]["details"]
     assert "dependency dep-base disabled (this run enabled it)" in result["disable and collect"]["details"]
     assert cluster.get(APP_API_VERSION, "Application", "addon-dep-base", NS) is None

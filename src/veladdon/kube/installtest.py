@@ -356,7 +356,9 @@ class _AddonRun:
         brought = _brought(objects)
         checked, failures = 0, []
         for obj in objects:
-            if _needs_brought(self.cluster, obj, brought):
+            if _needs_brought(
+                self.cluster, obj, brought, dependencies=bool(self.addon.metadata.dependencies)
+            ):
                 self.deferred.append(obj)
                 continue
             checked += 1
@@ -367,8 +369,8 @@ class _AddonRun:
         result.message = f"{plural(checked, 'object')} accepted by the API server"
         if self.deferred:
             result.message += (
-                f"; {plural(len(self.deferred), 'object')} whose CRD or Namespace the addon brings "
-                "checked after enable"
+                f"; {plural(len(self.deferred), 'object')} whose CRD or Namespace the addon (or a "
+                "dependency) brings checked after enable"
             )
             result.details.extend(f"deferred: {_describe(o)}" for o in self.deferred)
 
@@ -709,12 +711,18 @@ def _brought(objects: list[dict[str, Any]]) -> tuple[set[tuple[str, str]], set[s
 
 
 def _needs_brought(
-    cluster: Cluster, obj: dict[str, Any], brought: tuple[set[tuple[str, str]], set[str]]
+    cluster: Cluster,
+    obj: dict[str, Any],
+    brought: tuple[set[tuple[str, str]], set[str]],
+    *,
+    dependencies: bool,
 ) -> bool:
-    """True when `obj` can only be checked once a CRD or Namespace the addon brings exists."""
+    """True when `obj` can only be checked once a CRD or Namespace the addon brings exists: one among its
+    own objects, or (when it has dependencies, which enable enables first) a kind the cluster does not
+    serve yet."""
     kinds, namespaces = brought
     group = obj["apiVersion"].rpartition("/")[0]
-    if (group, obj["kind"]) in kinds:
+    if (group, obj["kind"]) in kinds or dependencies:
         try:
             cluster.resource(obj["apiVersion"], obj["kind"])
         except NotFound:
