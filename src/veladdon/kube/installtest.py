@@ -282,6 +282,8 @@ class _AddonRun:
         except VeladdonError as exc:
             if exc.exit_code == ExitCode.INTERRUPTED:  # Ctrl-C inside enable or disable
                 raise KeyboardInterrupt from None
+            if exc.exit_code == ExitCode.CLUSTER:  # the cluster went away: no later step can run either
+                raise
             result.verdict, result.message = Verdict.FAILED, exc.one_line()
             result.details.extend(str(d) for d in exc.details)
         result.seconds = round(time.monotonic() - began, 3)
