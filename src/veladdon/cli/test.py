@@ -207,12 +207,14 @@ class _Progress:
 
 def step_line(result: StepResult) -> str:
     """`  PASS  render (0.4s): 12 objects rendered`, then a failure's details, indented."""
-    seconds = f" ({result.seconds:.1f}s)" if result.verdict.value != "skipped" else ""
+    from veladdon.kube.installtest import Verdict
+
+    seconds = f" ({result.seconds:.1f}s)" if result.verdict is not Verdict.SKIPPED else ""
     line = f"  {MARK[result.verdict.value]}  {result.step.value}{seconds}"
     if result.message:
         line += f": {result.message}"
     lines = [line]
-    if result.verdict.value == "failed":
+    if result.verdict is Verdict.FAILED:
         shown = result.details[:SHOWN_DETAILS]
         lines += [f"        {d}" for d in shown if d != result.message]
         if len(result.details) > len(shown):
@@ -231,12 +233,14 @@ def junit_xml(results: list[AddonResult]) -> bytes:
     the Jenkins JUnit schema (junit-10.xsd) that GitHub, GitLab and Jenkins report readers accept."""
     import xml.etree.ElementTree as ET
 
+    from veladdon.kube.installtest import Verdict
+
     suites = ET.Element(
         "testsuites",
         {
             "name": "veladdon test",
             "tests": str(sum(len(r.steps) for r in results)),
-            "failures": str(sum(s.verdict.value == "failed" for r in results for s in r.steps)),
+            "failures": str(sum(s.verdict is Verdict.FAILED for r in results for s in r.steps)),
             "errors": "0",
             "time": f"{sum(r.seconds for r in results):.3f}",
         },
@@ -250,9 +254,9 @@ def junit_xml(results: list[AddonResult]) -> bytes:
             {
                 "name": result.addon,
                 "tests": str(len(cases)),
-                "failures": str(sum(s.verdict.value == "failed" for s in cases)),
+                "failures": str(sum(s.verdict is Verdict.FAILED for s in cases)),
                 "errors": "0",
-                "skipped": str(sum(s.verdict.value == "skipped" for s in cases)),
+                "skipped": str(sum(s.verdict is Verdict.SKIPPED for s in cases)),
                 "time": f"{result.seconds:.3f}",
                 "timestamp": result.started.strftime("%Y-%m-%dT%H:%M:%S"),
                 "hostname": host,
@@ -271,10 +275,10 @@ def junit_xml(results: list[AddonResult]) -> bytes:
                     "time": f"{step.seconds:.3f}",
                 },
             )
-            if step.verdict.value == "failed":
+            if step.verdict is Verdict.FAILED:
                 failure = ET.SubElement(case, "failure", {"message": step.message, "type": step.step.value})
                 failure.text = "\n".join([step.message, *step.details])
-            elif step.verdict.value == "skipped":
+            elif step.verdict is Verdict.SKIPPED:
                 ET.SubElement(case, "skipped", {"message": step.message})
             elif step.details:
                 out = ET.SubElement(case, "system-out")

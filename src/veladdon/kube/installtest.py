@@ -39,6 +39,7 @@ from typing import Any
 
 from veladdon.addon.git import folder_at
 from veladdon.addon.loader import load_addon
+from veladdon.addon.model import Addon
 from veladdon.addon.yamlutil import YamlError, load_yaml_all
 from veladdon.cue.evaluator import Evaluator
 from veladdon.errors import ExitCode, InputError, Interrupted, VeladdonError
@@ -172,14 +173,13 @@ def check_inputs(paths: list[Path], options: RunOptions) -> list[Path]:
     return folders
 
 
-def refuse_enabled(cluster: Cluster, paths: list[Path], options: RunOptions) -> None:
-    """An addon enabled before the run is not touched unless `reuse`."""
+def refuse_enabled(cluster: Cluster, addons: list[Addon], options: RunOptions) -> None:
+    """An addon enabled before the run is not touched unless `reuse` (enabled: what enable itself would
+    upgrade, `find_app`)."""
     if options.reuse:
         return
-    installed = installed_addons(cluster, options.system_namespace)
-    for path in paths:
-        name = load_addon(path).name
-        if name in installed or find_app(cluster, name, options.system_namespace) is not None:
+    for name in (addon.name for addon in addons):
+        if find_app(cluster, name, options.system_namespace) is not None:
             raise AlreadyEnabled(
                 f"addon {name} is already enabled in cluster {cluster.label} (namespace "
                 f"{options.system_namespace}); veladdon test does not touch it",
@@ -200,11 +200,12 @@ def run_tests(
     run still has the steps that ran. Ctrl-C disables what this run enabled (unless `keep`) and raises
     Interrupted saying so."""
     cluster.require_kubevela()
-    refuse_enabled(cluster, paths, options)
+    addons = [load_addon(path) for path in paths]
+    refuse_enabled(cluster, addons, options)
     results: list[AddonResult] = [] if into is None else into
-    for index, path in enumerate(paths):
+    for index, (path, addon) in enumerate(zip(paths, addons, strict=True)):
         last = index == len(paths) - 1
-        run = _AddonRun(cluster, path, options, evaluator, events, keep=options.keep and last)
+        run = _AddonRun(cluster, path, addon, options, evaluator, events, keep=options.keep and last)
         results.append(run.result)
         try:
             run.all_steps()
@@ -221,6 +222,7 @@ class _AddonRun:
         self,
         cluster: Cluster,
         path: Path,
+        addon: Addon,
         options: RunOptions,
         evaluator: Evaluator,
         events: Events,
@@ -234,8 +236,8 @@ class _AddonRun:
         self.events = events
         self.keep = keep
         self.ns = options.system_namespace
-        self.addon = load_addon(path)
-        self.name = self.addon.name
+        self.addon = addon
+        self.name = addon.name
         self.result = AddonResult(self.name, str(path), datetime.now(UTC))
         self.rendered: RenderResult | None = None
         self.report: EnableReport | None = None
@@ -491,13 +493,7 @@ class _AddonRun:
         return ObjectRef(ref.api_version, ref.kind, ref.name, self.ns, ref.adopted) if namespaced else ref
 
     def live(self, obj: dict[str, Any]) -> dict[str, Any] | None:
-        meta = obj.get("metadata", {})
-        try:
-            namespaced = self.cluster.namespaced(obj["apiVersion"], obj["kind"])
-        except NotFound:
-            return None
-        namespace = (meta.get("namespace") or self.ns) if namespaced else None
-        return self.cluster.get(obj["apiVersion"], obj["kind"], meta.get("name", ""), namespace)
+        return self._get(ObjectRef.of(obj))
 
     # --- 5. examples -----------------------------------------------------------------------------
 
@@ -605,11 +601,11 @@ class _AddonRun:
             raise _Skip("--keep: left enabled")
         if self.enabled_before:
             raise _Skip("enabled before this run (--reuse): left enabled")
-        owned = self.owned_objects()
         app = find_app(self.cluster, self.name, self.ns)
+        owned = self.owned_objects(app) if app is not None else []
         self.policies = [p for p in (app or {}).get("spec", {}).get("policies") or [] if isinstance(p, dict)]
         problems = []
-        if find_app(self.cluster, self.name, self.ns) is not None:
+        if app is not None:
             try:
                 disable(self.cluster, self.name, self.ns, force=True, wait=True, timeout=self.options.timeout)
             except VeladdonError as exc:
@@ -632,12 +628,9 @@ class _AddonRun:
             raise StepFailed(_first(problems, "disable left the cluster changed"), problems)
         result.message = f"disabled; all {plural(len(owned), 'object')} the addon owned are gone"
 
-    def owned_objects(self) -> list[ObjectRef]:
-        """What the addon owns now: its Application, the objects veladdon recorded (not adopted) and the
-        objects KubeVela applied for it in this cluster."""
-        app = find_app(self.cluster, self.name, self.ns)
-        if app is None:
-            return []
+    def owned_objects(self, app: dict[str, Any]) -> list[ObjectRef]:
+        """What the addon's Application owns now: itself, the objects veladdon recorded (not adopted) and
+        the objects KubeVela applied for it in this cluster."""
         owned = [ObjectRef(APP_API_VERSION, "Application", app["metadata"]["name"], self.ns)]
         owned += [ref for ref in map(self.namespaced_ref, recorded_objects(app)) if not ref.adopted]
         managed = managed_resources(self.cluster, app)
@@ -740,12 +733,12 @@ def managed_resources(cluster: Cluster, app: dict[str, Any]) -> dict[ObjectRef, 
     meta = app["metadata"]
     selector = f"{APP_LABEL}={meta['name']},{APP_NAMESPACE_LABEL}={meta.get('namespace', '')}"
     applied = (app.get("status") or {}).get("appliedResources") or []
-    out: dict[ObjectRef, bool] = {ref: False for ref in _local_refs(applied)}
+    out: dict[ObjectRef, bool] = {_entry_ref(item): False for item in _local(applied)}
     with contextlib.suppress(NotFound):
         for tracker in cluster.list(APP_API_VERSION, "ResourceTracker", label_selector=selector):
-            items = (tracker.get("spec") or {}).get("managedResources") or []
-            for ref, item in zip(_local_refs(items), _local(items), strict=True):
+            for item in _local((tracker.get("spec") or {}).get("managedResources") or []):
                 if not item.get("deleted"):
+                    ref = _entry_ref(item)
                     out[ref] = out.get(ref, False) or bool(item.get("skipGC"))
     return out
 
@@ -755,11 +748,10 @@ def _local(items: list[Any]) -> list[dict[str, Any]]:
     return [i for i in items if isinstance(i, dict) and i.get("cluster") in (None, "", "local")]
 
 
-def _local_refs(items: list[Any]) -> list[ObjectRef]:
-    return [
-        ObjectRef(str(i.get("apiVersion")), str(i.get("kind")), str(i.get("name")), i.get("namespace"))
-        for i in _local(items)
-    ]
+def _entry_ref(item: dict[str, Any]) -> ObjectRef:
+    return ObjectRef(
+        str(item.get("apiVersion")), str(item.get("kind")), str(item.get("name")), item.get("namespace")
+    )
 
 
 def _owned_by(obj: dict[str, Any], uid: str) -> bool:
